@@ -1,0 +1,15 @@
+namespace EscalationHub.Ledger;
+
+/// <summary>An inclusion proof: the audit path of RFC 9162 section 2.1.3.1 for one leaf in a tree of a given size.</summary>
+public sealed record InclusionProof(long LeafIndex, long TreeSize, IReadOnlyList<MerkleHash> Path)
+{
+    public bool Verify(MerkleHash leafHash, MerkleHash rootHash) =>
+        ProofVerifier.VerifyInclusion(LeafIndex, TreeSize, leafHash, Path, rootHash);
+}
+
+/// <summary>A consistency proof between two sizes of the log (RFC 9162 section 2.1.4.1): the first tree is a prefix of the second.</summary>
+public sealed record ConsistencyProof(long FirstSize, long SecondSize, IReadOnlyList<MerkleHash> Path)
+{
+    public bool Verify(MerkleHash firstRoot, MerkleHash secondRoot) =>
+        ProofVerifier.VerifyConsistency(FirstSize, SecondSize, Path, firstRoot, secondRoot);
+}

@@ -1,0 +1,35 @@
+using System.Security.Cryptography;
+
+namespace EscalationHub.Ledger;
+
+/// <summary>
+/// RFC 9162 section 2.1.1 hashing (the same tree as RFC 6962): the 0x00 and 0x01 prefixes keep a
+/// leaf from ever being confused with an interior node (second-preimage resistance).
+/// </summary>
+public static class TreeHasher
+{
+    private const byte LeafPrefix = 0x00;
+    private const byte NodePrefix = 0x01;
+
+    /// <summary>MTH({}) = SHA-256 of the empty string.</summary>
+    public static MerkleHash EmptyRoot { get; } = MerkleHash.Own(SHA256.HashData(ReadOnlySpan<byte>.Empty));
+
+    /// <summary>SHA-256(0x00 || entry bytes).</summary>
+    public static MerkleHash HashLeaf(ReadOnlySpan<byte> entryBytes)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData([LeafPrefix]);
+        sha.AppendData(entryBytes);
+        return MerkleHash.Own(sha.GetHashAndReset());
+    }
+
+    /// <summary>SHA-256(0x01 || left || right).</summary>
+    public static MerkleHash HashChildren(MerkleHash left, MerkleHash right)
+    {
+        Span<byte> input = stackalloc byte[1 + 2 * MerkleHash.Length];
+        input[0] = NodePrefix;
+        left.Span.CopyTo(input[1..]);
+        right.Span.CopyTo(input[(1 + MerkleHash.Length)..]);
+        return MerkleHash.Own(SHA256.HashData(input));
+    }
+}
