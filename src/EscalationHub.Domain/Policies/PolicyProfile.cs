@@ -1,0 +1,61 @@
+using EscalationHub.Domain.Calendar;
+
+namespace EscalationHub.Domain.Policies;
+
+/// <summary>
+/// One partnership's procedure for resolving professional differences, loaded from a profile file.
+/// Adding a partnership means adding a file, not a class.
+/// </summary>
+public sealed record PolicyProfile(
+    string Id,
+    string Name,
+    string ShortName,
+    string Source,
+    IReadOnlyList<AgencyType> AgencyTypes,
+    IReadOnlyList<Stage> Stages,
+    IReadOnlyList<SpecialEntry> Entries,
+    IReadOnlyList<HarmRule> HarmRules,
+    HarmRule? InfantNonAccidentalInjury,
+    IReadOnlyList<FinalOutcome> FinalOutcomes,
+    string OutcomesReportedTo,
+    string LearningReportedTo,
+    string? Note)
+{
+    public Stage FinalStage => Stages[^1];
+
+    public Stage StageNumber(int number) => Stages[number - 1];
+
+    /// <summary>The stage a disagreement about <paramref name="area"/> enters at: 1 unless the profile names another.</summary>
+    public int EntryStageFor(AreaOfDisagreement area) =>
+        Entries.FirstOrDefault(e => e.Area == area)?.Stage ?? 1;
+
+    public IEnumerable<HarmRule> ProtectiveRulesFor(HarmLevel harm, bool infantNonAccidentalInjury)
+    {
+        foreach (var rule in HarmRules.Where(r => r.Harm == harm))
+            yield return rule;
+        if (infantNonAccidentalInjury && InfantNonAccidentalInjury is { } nai)
+            yield return nai;
+    }
+}
+
+/// <summary>A rung of the ladder. Most stages have one step; Berkshire stage 1 has two (practitioners, then line managers).</summary>
+public sealed record Stage(
+    int Number,
+    string Name,
+    IReadOnlyList<StageStep> Steps,
+    IReadOnlyList<string> MustInform,
+    IReadOnlyList<CloseRequirement> CloseRequires);
+
+/// <summary>Who meets within a stage, by when, and the role each agency type is expected to send.</summary>
+public sealed record StageStep(
+    string WhoMeets,
+    Timescale Timescale,
+    string TimescaleText,
+    ClockStart ClockFrom,
+    IReadOnlyDictionary<AgencyType, string> ExpectedRoles);
+
+/// <summary>A disagreement about <see cref="Area"/> enters at <see cref="Stage"/> rather than stage 1.</summary>
+public sealed record SpecialEntry(AreaOfDisagreement Area, int Stage);
+
+/// <summary>A protective timescale, e.g. significant harm: same working day.</summary>
+public sealed record HarmRule(HarmLevel Harm, Timescale Timescale, string Text);
