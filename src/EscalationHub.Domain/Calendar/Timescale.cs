@@ -1,7 +1,9 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace EscalationHub.Domain.Calendar;
 
+[JsonConverter(typeof(JsonStringEnumConverter<TimescaleKind>))]
 public enum TimescaleKind
 {
     /// <summary>The source states no timescale: the stage has no deadline of its own.</summary>

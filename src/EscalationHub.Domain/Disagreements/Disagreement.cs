@@ -29,6 +29,9 @@ public sealed record Opening(Disagreement Disagreement, IReadOnlyList<Disagreeme
 /// </summary>
 public sealed class Disagreement
 {
+    /// <summary>Who is alerted, with every party, when a stage is due immediately.</summary>
+    public const string DesignatedLeads = "designated safeguarding leads";
+
     private Disagreement(PolicyProfile profile, WorkingCalendar calendar, DisagreementState state)
     {
         Profile = profile;
@@ -156,7 +159,7 @@ public sealed class Disagreement
         var deadline = visit.Deadline ?? throw new TransitionRefusedException(
             $"stage {visit.Stage} has no deadline under {Profile.ShortName}: it is escalated by a party, not by the clock");
         Refuse(visit.DueImmediately,
-            $"stage {visit.Stage} was due immediately on entry ({deadline.Rule}): everyone was alerted at once; a party escalates it, not the clock");
+            $"stage {visit.Stage} was due immediately on entry ({deadline.Rule}): everyone was alerted at once; a party escalates it, not the clock, so that it does not race up the ladder");
         Refuse(!deadline.HasPassed(now), $"stage {visit.Stage} is not yet overdue: due {deadline.Instant:yyyy-MM-dd HH:mm}Z ({deadline.Rule})");
         var next = NextRung() ?? throw new TransitionRefusedException(
             $"cannot escalate beyond stage {Profile.FinalStage.Number} (the final stage): the deadline has passed and a final outcome is needed");
@@ -172,7 +175,7 @@ public sealed class Disagreement
         Refuse(agreedActions.Any(a => string.IsNullOrWhiteSpace(a.Who) || string.IsNullOrWhiteSpace(a.What)),
             "every agreed action needs who does it and what they do");
         RequireStageCanClose("resolved");
-        return Commit(new Resolved(Id, now, State.Current.Stage, by, summary, [.. agreedActions]));
+        return Commit(new Resolved(Id, now, State.Current.Stage, by, summary, [.. agreedActions], Profile.OutcomesReportedTo));
     }
 
     /// <summary>At the final stage the partnership decides an outcome (e.g. mediation or a case-file audit in North Wales).</summary>
@@ -260,8 +263,11 @@ public sealed class Disagreement
         var deadline = WorkingCalendar.WhicheverIsLess(candidates);
 
         var roles = State.Parties.Select(p => new ExpectedRole(p.AgencyCode, p.AgencyType, step.ExpectedRoles[p.AgencyType])).ToArray();
+        var dueImmediately = deadline is not null && deadline.Instant <= now;
+        // "Immediately": every party and the designated leads are alerted at once.
+        var mustInform = dueImmediately ? stage.MustInform.Append(DesignatedLeads).Distinct() : stage.MustInform;
         return new StageEntered(Id, now, stageNumber, stepNumber, stage.Name, step.WhoMeets, deadline,
-            deadline is not null && deadline.Instant <= now, roles, [.. stage.MustInform], [.. stage.CloseRequires]);
+            dueImmediately, roles, [.. mustInform], [.. stage.CloseRequires]);
     }
 
     private void RequireStageCanClose(string verb)

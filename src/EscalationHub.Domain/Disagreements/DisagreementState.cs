@@ -27,6 +27,7 @@ public sealed record Record(
     IReadOnlyList<string> Attendees,
     bool IsMeeting);
 
+[JsonConverter(typeof(JsonStringEnumConverter<DisagreementStatus>))]
 public enum DisagreementStatus
 {
     /// <summary>Climbing the ladder.</summary>

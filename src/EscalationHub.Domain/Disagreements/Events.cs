@@ -73,7 +73,8 @@ public sealed record Resolved(
     int Stage,
     string By,
     string Summary,
-    IReadOnlyList<AgreedAction> AgreedActions) : DisagreementEvent(DisagreementId, At);
+    IReadOnlyList<AgreedAction> AgreedActions,
+    string ReportTo) : DisagreementEvent(DisagreementId, At);
 
 public sealed record FinalOutcomeDecided(
     string DisagreementId,

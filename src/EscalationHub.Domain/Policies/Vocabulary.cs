@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace EscalationHub.Domain.Policies;
 
 /// <summary>The kind of agency a party is; each has its own ladder of roles.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<AgencyType>))]
 public enum AgencyType
 {
     Health,
@@ -10,6 +13,7 @@ public enum AgencyType
 }
 
 /// <summary>Harm level sets the clock: every stage deadline is the procedure's timescale or the protective one, whichever is less.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<HarmLevel>))]
 public enum HarmLevel
 {
     /// <summary>The procedure's own timescales.</summary>
@@ -21,6 +25,7 @@ public enum HarmLevel
 }
 
 /// <summary>What the disagreement is about: the union of the five procedures' lists.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<AreaOfDisagreement>))]
 public enum AreaOfDisagreement
 {
     ReferralBelowThreshold,
@@ -44,6 +49,7 @@ public enum AreaOfDisagreement
 }
 
 /// <summary>How the final stage (the partnership's rung) can end a disagreement that no agreement settled.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<FinalOutcome>))]
 public enum FinalOutcome
 {
     /// <summary>North Wales stage 5.</summary>
@@ -61,6 +67,7 @@ public enum FinalOutcome
 }
 
 /// <summary>What a stage needs before it can be resolved.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<CloseRequirement>))]
 public enum CloseRequirement
 {
     /// <summary>At least one record of a discussion in this stage.</summary>
@@ -72,6 +79,7 @@ public enum CloseRequirement
 }
 
 /// <summary>Where a stage's procedure clock starts.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ClockStart>))]
 public enum ClockStart
 {
     /// <summary>When the disagreement enters the stage (escalation, or opening).</summary>

@@ -52,6 +52,7 @@ public class BerkshireScenarioTests
         var entered = s.LastStageEntered;
         Assert.Equal(new(Utc("2027-07-03T02:13:00"), "imminent harm: immediately (inform the designated lead, dial 999)"), entered.Deadline);
         Assert.True(entered.DueImmediately);
+        Assert.Equal(["designated safeguarding leads"], entered.MustInform);
         Assert.Null(s.Disagreement.AutomaticEscalationDueAt);
         Assert.Contains("due immediately", Refused(() => s.Disagreement.EscalateOnMissedDeadline(s.Now.AddHours(1))).Reason);
 

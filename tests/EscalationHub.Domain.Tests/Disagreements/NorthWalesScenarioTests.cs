@@ -130,4 +130,26 @@ public class NorthWalesScenarioTests
         Assert.Null(s.Disagreement.AutomaticEscalationDueAt);
         Assert.Contains("no deadline", Refused(() => s.Disagreement.EscalateOnMissedDeadline(s.Now.AddDays(100))).Reason);
     }
+
+    [Fact]
+    public void Escalating_long_after_the_stage_1_meeting_enters_stage_2_already_due_and_alerts_rather_than_climbing_by_the_clock()
+    {
+        var s = new Scenario(Profile, "2027-01-04T10:00:00").At("2027-01-07T14:00:00");
+        s.Meeting("SCH-101");
+        s.At("2027-02-01T10:00:00").Escalate();
+        var stage2 = s.LastStageEntered;
+        Assert.Equal(Utc("2027-01-21T17:00:00"), stage2.Deadline!.Instant);
+        Assert.True(stage2.DueImmediately);
+        Assert.Contains("designated safeguarding leads", stage2.MustInform);
+        Assert.Null(s.Disagreement.AutomaticEscalationDueAt);
+    }
+
+    [Fact]
+    public void A_resolution_at_any_stage_goes_to_the_CP_coordinator_for_audit()
+    {
+        var s = new Scenario(Profile, "2027-01-04T10:00:00").At("2027-01-05T10:00:00");
+        s.SignedByAll(s.Meeting("LA-CSC"));
+        var resolved = Assert.IsType<Resolved>(Assert.Single(s.Do((d, now) => d.Resolve("LA-CSC", "agreed", [], now))));
+        Assert.Equal("CP co-ordinator, for audit (2.10)", resolved.ReportTo);
+    }
 }

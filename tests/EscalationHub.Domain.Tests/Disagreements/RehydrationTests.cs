@@ -66,4 +66,13 @@ public class RehydrationTests
         var replayed = Disagreement.Replay(s.Events, Profiles["north-wales-2014"], closedWeek);
         Assert.Equal(Utc("2027-01-18T17:00:00"), replayed.CurrentDeadline!.Instant);
     }
+
+    [Fact]
+    public void Enumerations_are_stored_by_name_so_stored_JSON_survives_reordering()
+    {
+        var json = Json(new Scenario("north-wales-2014", "2027-01-04T10:00:00", EscalationHub.Domain.Policies.HarmLevel.SignificantHarm).Disagreement.State);
+        Assert.Contains("\"Harm\":\"SignificantHarm\"", json);
+        Assert.Contains("\"AgencyType\":\"Education\"", json);
+        Assert.Contains("\"Status\":\"Open\"", json);
+    }
 }
