@@ -71,6 +71,8 @@ public sealed class Disagreement
         Refuse(parties.Any(p => string.IsNullOrWhiteSpace(p.AgencyCode)), "every party needs an agency code");
         var repeated = parties.GroupBy(p => p.AgencyCode, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         Refuse(repeated is not null, $"agency {repeated?.Key} appears more than once: the raising party and each responding party must be different agencies");
+        Refuse(!Enum.IsDefined(command.Area), $"unknown area of disagreement {(int)command.Area}");
+        Refuse(!Enum.IsDefined(command.Harm), $"unknown harm level {(int)command.Harm}");
         var outside = parties.FirstOrDefault(p => !profile.AgencyTypes.Contains(p.AgencyType));
         Refuse(outside is not null,
             $"{profile.Name} covers {string.Join(", ", profile.AgencyTypes)} only, not {outside?.AgencyType} ({outside?.AgencyCode}): use the partnership's procedure");
@@ -164,6 +166,25 @@ public sealed class Disagreement
         var next = NextRung() ?? throw new TransitionRefusedException(
             $"cannot escalate beyond stage {Profile.FinalStage.Number} (the final stage): the deadline has passed and a final outcome is needed");
         return Climb(next, null, $"deadline passed unresolved: {deadline.Rule}, due {deadline.Instant:yyyy-MM-dd HH:mm}Z", auto: true, now);
+    }
+
+    /// <summary>
+    /// A party raises the harm level (new information about the child). Lowering it is refused: the clock already
+    /// protecting a child is not loosened inside a disagreement.
+    /// </summary>
+    public IReadOnlyList<DisagreementEvent> ReassessHarm(string by, HarmLevel harm, string reason, DateTimeOffset now)
+    {
+        RequireParty(by, "reassess the harm level");
+        RequireOpen("reassess the harm level");
+        Refuse(!Enum.IsDefined(harm), $"unknown harm level {(int)harm}");
+        Refuse(string.IsNullOrWhiteSpace(reason), "a harm reassessment needs a reason");
+        Refuse(harm <= State.Harm, $"the harm level can only be raised within a disagreement: it is {State.Harm}, asked for {harm}");
+        var candidates = new List<Deadline?> { State.Current.Deadline };
+        candidates.AddRange(Profile.ProtectiveRulesFor(harm, State.InfantNonAccidentalInjury).Select(rule => Calendar.Deadline(now, rule.Timescale, rule.Text)));
+        var deadline = WorkingCalendar.WhicheverIsLess(candidates);
+        // Only a tightened deadline can make the stage due at once; an already overdue one stays for the sweep to escalate.
+        var dueImmediately = deadline != State.Current.Deadline ? deadline!.Instant <= now : State.Current.DueImmediately;
+        return Commit(new HarmReassessed(Id, now, by, State.Harm, harm, reason, deadline, dueImmediately));
     }
 
     /// <summary>The parties agree how it is settled: who does what by when.</summary>
@@ -358,6 +379,13 @@ public sealed class Disagreement
                 s.Current.LeftAt = x.At;
                 s.Current.EscalationReason = x.Reason;
                 s.Current.EscalatedAutomatically = x.Auto;
+                break;
+            case HarmReassessed h:
+                s.Harm = h.To;
+                s.Current.Deadline = h.Deadline;
+                s.Current.DueImmediately = h.DueImmediately;
+                if (h.DueImmediately && !s.Current.MustInform.Contains(DesignatedLeads))
+                    s.Current.MustInform.Add(DesignatedLeads);
                 break;
             case Resolved r:
                 s.Resolution = r;

@@ -15,6 +15,7 @@ namespace EscalationHub.Domain.Disagreements;
 [JsonDerivedType(typeof(RecordAdded), "record-added")]
 [JsonDerivedType(typeof(RecordApproved), "record-approved")]
 [JsonDerivedType(typeof(Escalated), "escalated")]
+[JsonDerivedType(typeof(HarmReassessed), "harm-reassessed")]
 [JsonDerivedType(typeof(Resolved), "resolved")]
 [JsonDerivedType(typeof(FinalOutcomeDecided), "final-outcome-decided")]
 [JsonDerivedType(typeof(FeedbackGiven), "feedback-given")]
@@ -66,6 +67,20 @@ public sealed record Escalated(
     string? By,
     string Reason,
     bool Auto) : DisagreementEvent(DisagreementId, At);
+
+/// <summary>
+/// The harm level was raised; the current stage's deadline becomes the earlier of what it was and the new protective
+/// timescale from now.
+/// </summary>
+public sealed record HarmReassessed(
+    string DisagreementId,
+    DateTimeOffset At,
+    string By,
+    HarmLevel From,
+    HarmLevel To,
+    string Reason,
+    Deadline? Deadline,
+    bool DueImmediately) : DisagreementEvent(DisagreementId, At);
 
 public sealed record Resolved(
     string DisagreementId,
