@@ -14,7 +14,17 @@ public sealed class PolicyProfileException(string file, string path, string prob
     public string Problem { get; } = problem;
 }
 
-/// <summary>The loaded profiles, by id. Load all or nothing: one bad file refuses the set.</summary>
+/// <summary>
+/// The loaded profiles, by id. Load all or nothing: one bad file refuses the set.
+/// A profile file holds: id, name, shortName (used in deadline rules), source, note, agencyTypes (default all four),
+/// stages [ { number 1..n in order, name, whoMeets, timescale ("24h", "10wd", "working-week", "same-working-day",
+/// "without-delay", "immediately", "none"), timescaleText, clockFrom ("stage-entered", "written-concern",
+/// "previous-stage-meeting"), expectedRoles { AgencyType: role } for every agency type, mustInform [..],
+/// closeRequires ["record" | "meeting" | "record-signed-by-all-parties"] } ] (a stage may instead give steps [..] of
+/// whoMeets/timescale/expectedRoles), entries [ { area, stage } ], harmRules [ { harm, timescale, text } ] for
+/// SignificantHarm and ImminentHarm, infantNonAccidentalInjury { timescale, text } (optional), finalOutcomes [..],
+/// outcomesReportedTo, learningReportedTo. Unknown fields are refused, so a misspelling cannot silently drop a rule.
+/// </summary>
 public sealed class PolicyProfiles
 {
     private const string ResourcePrefix = "EscalationHub.Domain.Policies.Profiles.";
