@@ -1,0 +1,72 @@
+using Microsoft.Data.Sqlite;
+
+namespace EscalationHub.Adapters.Runtime;
+
+/// <summary>The ids of the messages this agency's adapter has applied, in the adapter's own SQLite file, so a
+/// redelivered message is recognised and not passed to the agency system twice.</summary>
+public sealed class AdapterInbox
+{
+    private readonly string connectionString;
+
+    public AdapterInbox(string databasePath)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
+        connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = true, DefaultTimeout = 30 }.ToString();
+        DatabasePath = databasePath;
+        using var connection = Open();
+        Execute(connection, """
+            PRAGMA journal_mode=WAL;
+            CREATE TABLE IF NOT EXISTS inbox (
+                message_id   TEXT PRIMARY KEY,
+                message_type TEXT NOT NULL,
+                processed_at TEXT NOT NULL);
+            """);
+    }
+
+    public string DatabasePath { get; }
+
+    public async Task<bool> HasProcessedAsync(Guid messageId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT 1 FROM inbox WHERE message_id = $id";
+        command.Parameters.AddWithValue("$id", messageId.ToString());
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    /// <returns>False when the message had been recorded already.</returns>
+    public async Task<bool> RecordAsync(Guid messageId, string messageType, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT OR IGNORE INTO inbox (message_id, message_type, processed_at) VALUES ($id, $type, $at)";
+        command.Parameters.AddWithValue("$id", messageId.ToString());
+        command.Parameters.AddWithValue("$type", messageType);
+        command.Parameters.AddWithValue("$at", at.UtcDateTime.ToString("O"));
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task<int> CountAsync(string? messageType = null, CancellationToken cancellationToken = default)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = messageType is null ? "SELECT COUNT(*) FROM inbox" : "SELECT COUNT(*) FROM inbox WHERE message_type = $type";
+        if (messageType is not null) command.Parameters.AddWithValue("$type", messageType);
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken));
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        Execute(connection, "PRAGMA synchronous=FULL;"); // an acknowledged message stays recorded through a power cut
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,69 @@
+using EscalationHub.Contracts.Messages;
+using EscalationHub.Messaging;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace EscalationHub.Adapters.Runtime;
+
+/// <summary>One agency's adapter as the runtime knows it: its code and its inbox.</summary>
+public sealed record AgencyAdapter(string AgencyCode, AdapterInbox Inbox);
+
+/// <summary>The adapters hosted in this process: one in a standalone adapter, up to four in the embedded default.
+/// A consumer finds the adapter it serves from the queue the message arrived on.</summary>
+public sealed class AgencyAdapters
+{
+    private readonly Dictionary<string, AgencyAdapter> byQueue = [];
+
+    internal void Add(AgencyAdapter adapter) => byQueue[Addresses.AgencyQueue(adapter.AgencyCode)] = adapter;
+
+    public AgencyAdapter For(ConsumeContext context)
+    {
+        var queue = context.ReceiveContext.InputAddress.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries).Last();
+        return byQueue.TryGetValue(queue, out var adapter)
+            ? adapter
+            : throw new InvalidOperationException($"no adapter in this process serves queue '{queue}'");
+    }
+
+    public AgencyAdapter ForAgency(string agencyCode) => byQueue[Addresses.AgencyQueue(agencyCode)];
+}
+
+public static class AgencyAdapterRegistration
+{
+    /// <summary>Hosts one agency's adapter: its queue on the bus with the given consumers, the feedback every
+    /// raising agency receives, and an inbox at {dataDirectory}/adapter-{agencyCode}.db.</summary>
+    public static IHostApplicationBuilder AddAgencyAdapter(
+        this IHostApplicationBuilder builder,
+        string agencyCode,
+        string dataDirectory,
+        Action<IBusRegistrationConfigurator> registerConsumers,
+        Action<IReceiveEndpointConfigurator, IBusRegistrationContext> configureConsumers)
+    {
+        var services = builder.Services;
+        var adapters = services.Select(d => d.ImplementationInstance).OfType<AgencyAdapters>().FirstOrDefault();
+        if (adapters is null)
+        {
+            adapters = new AgencyAdapters();
+            services.AddSingleton(adapters);
+            services.AddSingleton<HubSender>();
+            services.AddSingleton(TimeProvider.System);
+        }
+
+        adapters.Add(new AgencyAdapter(agencyCode, new AdapterInbox(Path.Combine(dataDirectory, $"adapter-{agencyCode}.db"))));
+        var bus = services.GetBusEndpoints();
+        bus.SendQueues.Add(Addresses.HubInbound);
+        bus.Endpoints.Add(new EndpointDefinition(
+            Addresses.AgencyQueue(agencyCode),
+            x =>
+            {
+                registerConsumers(x);
+                x.AddConsumer<ConcernFeedbackConsumer>();
+            },
+            (e, context) =>
+            {
+                configureConsumers(e, context);
+                e.ConfigureConsumer<ConcernFeedbackConsumer>(context);
+            }));
+        return builder;
+    }
+}

@@ -1,0 +1,40 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EscalationHub.Messaging;
+
+/// <summary>A receive endpoint a module of the process owns: its queue name, the consumers it registers and
+/// how they are attached to the queue.</summary>
+public sealed record EndpointDefinition(
+    string QueueName,
+    Action<IBusRegistrationConfigurator> Register,
+    Action<IReceiveEndpointConfigurator, IBusRegistrationContext> Configure);
+
+/// <summary>The endpoints the modules of one process contribute before the bus is built (the hub's inbound
+/// queue, and in the embedded default each in-process adapter's agency queue).</summary>
+public sealed class BusEndpoints
+{
+    public List<EndpointDefinition> Endpoints { get; } = [];
+
+    /// <summary>Queues this process sends to and must exist before anything is sent (so nothing is unroutable).</summary>
+    public HashSet<string> SendQueues { get; } = [];
+
+    private readonly TaskCompletionSource sendQueuesDeclared = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once <see cref="SendQueues"/> exist on the transport; senders wait for it.</summary>
+    public Task SendQueuesDeclared => sendQueuesDeclared.Task;
+
+    internal void MarkSendQueuesDeclared() => sendQueuesDeclared.TrySetResult();
+}
+
+public static class BusEndpointsExtensions
+{
+    public static BusEndpoints GetBusEndpoints(this IServiceCollection services)
+    {
+        var existing = services.Select(d => d.ImplementationInstance).OfType<BusEndpoints>().FirstOrDefault();
+        if (existing is not null) return existing;
+        var endpoints = new BusEndpoints();
+        services.AddSingleton(endpoints);
+        return endpoints;
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text.Json.Serialization;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace EscalationHub.Messaging;
+
+public static class BusRegistration
+{
+    /// <summary>Builds the process's bus from the endpoints its modules contributed: RabbitMQ when
+    /// Messaging:RabbitMq is set, MassTransit's in-memory transport otherwise. Call after every module.</summary>
+    public static IHostApplicationBuilder AddEscalationHubBus(this IHostApplicationBuilder builder)
+    {
+        var settings = builder.Configuration.GetSection(BusSettings.Section).Get<BusSettings>() ?? new BusSettings();
+        builder.Services.Configure<BusSettings>(builder.Configuration.GetSection(BusSettings.Section));
+        var endpoints = builder.Services.GetBusEndpoints();
+
+        builder.Services.AddMassTransit(x =>
+        {
+            foreach (var endpoint in endpoints.Endpoints)
+                endpoint.Register(x);
+
+            if (settings.UsesBroker)
+            {
+                x.UsingRabbitMq((context, cfg) =>
+                {
+                    var broker = new Uri(settings.RabbitMq!);
+                    var (user, password) = Credentials(broker);
+                    var vhost = Uri.UnescapeDataString(broker.AbsolutePath.TrimStart('/'));
+                    cfg.Host(broker.Host, (ushort)(broker.IsDefaultPort ? 5672 : broker.Port), vhost == "" ? "/" : vhost, h =>
+                    {
+                        h.Username(user);
+                        h.Password(password);
+                        h.PublisherConfirmation = true; // a send completes only once the broker has the message
+                    });
+                    Configure(context, cfg, endpoints, settings);
+                });
+            }
+            else
+            {
+                x.UsingInMemory((context, cfg) => Configure(context, cfg, endpoints, settings));
+            }
+        });
+
+        if (settings.UsesBroker)
+            builder.Services.AddHostedService<DurableTopology>();
+        else
+            endpoints.MarkSendQueuesDeclared(); // the in-memory transport creates queues with the endpoints
+        return builder;
+    }
+
+    private static void Configure(IBusRegistrationContext context, IBusFactoryConfigurator cfg, BusEndpoints endpoints, BusSettings settings)
+    {
+        cfg.ConfigureJsonSerializerOptions(options =>
+        {
+            options.Converters.Add(new JsonStringEnumConverter());
+            return options;
+        });
+
+        foreach (var endpoint in endpoints.Endpoints)
+        {
+            cfg.ReceiveEndpoint(endpoint.QueueName, e =>
+            {
+                e.ConfigureConsumeTopology = false; // point to point: nothing is fanned out by message type
+                e.PrefetchCount = settings.PrefetchCount;
+                if (e is IRabbitMqReceiveEndpointConfigurator rabbit && settings.QuorumQueues)
+                    rabbit.SetQuorumQueue();
+                // Transient failures (a busy store) are retried; what still fails goes to the endpoint's _error queue.
+                e.UseMessageRetry(r =>
+                {
+                    r.Ignore<RefusedMessageException>();
+                    r.Intervals(100, 500, 2000, 5000);
+                });
+                endpoint.Configure(e, context);
+            });
+        }
+    }
+
+    internal static (string User, string Password) Credentials(Uri broker)
+    {
+        var parts = broker.UserInfo.Split(':', 2);
+        return parts.Length == 2 && parts[0] != ""
+            ? (Uri.UnescapeDataString(parts[0]), Uri.UnescapeDataString(parts[1]))
+            : ("guest", "guest");
+    }
+}

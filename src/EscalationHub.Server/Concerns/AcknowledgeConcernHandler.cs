@@ -1,0 +1,18 @@
+using EscalationHub.Contracts.Messages;
+using EscalationHub.Server.Store;
+
+namespace EscalationHub.Server.Concerns;
+
+/// <summary>The addressed agency acknowledges receipt. A late or repeated acknowledgement changes nothing.</summary>
+public sealed class AcknowledgeConcernHandler(HubDbContext db, TimeProvider clock)
+{
+    public async Task HandleAsync(AcknowledgeConcern command, CancellationToken cancellationToken)
+    {
+        var concern = await ConcernLifecycle.LoadForAddresseeAsync(db, command.ConcernId, command.AcknowledgedBy, cancellationToken);
+        if (concern.Status != ConcernStatus.Received) return;
+
+        concern.AcknowledgedAt = command.AcknowledgedAt;
+        concern.AcknowledgedByRole = command.AcknowledgedBy.Role;
+        ConcernLifecycle.Advance(db, concern, ConcernStatus.Acknowledged, command.AcknowledgedBy, command.AcknowledgedAt, clock.GetUtcNow());
+    }
+}

@@ -1,0 +1,125 @@
+using System.Security.Cryptography;
+using System.Text;
+using EscalationHub.Contracts.Messages;
+using EscalationHub.Server.Messaging;
+using EscalationHub.Server.Store;
+using Microsoft.EntityFrameworkCore;
+
+namespace EscalationHub.Server.Concerns;
+
+public sealed record RaiseConcernCommand(
+    string IdempotencyKey,
+    ChildDetails Child,
+    ActorRef RaisedBy,
+    string AddressedToAgency,
+    ConcernCategory Category,
+    HarmLevel HarmLevel,
+    string Details);
+
+public sealed record RaisedConcern(Concern Concern, ChildFile ChildFile, bool Created);
+
+public sealed class IdempotencyKeyReusedException(string key)
+    : Exception($"idempotency key '{key}' was already used for a different concern");
+
+/// <summary>Records a concern with its first status and its message to the addressed agency in one transaction.
+/// A repeated idempotency key returns the concern the first call created and adds nothing.</summary>
+public sealed class RaiseConcernHandler(HubDbContext db, OutboxSignal outbox, TimeProvider clock)
+{
+    public async Task<RaisedConcern> HandleAsync(RaiseConcernCommand command, CancellationToken cancellationToken)
+    {
+        var requestHash = Hash(command);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryRaiseAsync(command, requestHash, cancellationToken);
+            }
+            catch (DbUpdateException) when (attempt < 3)
+            {
+                // A concurrent call won a race on a unique key (the same idempotency key, or a first file for the
+                // same child): start again, and find what it stored.
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    private async Task<RaisedConcern> TryRaiseAsync(RaiseConcernCommand command, string requestHash, CancellationToken cancellationToken)
+    {
+        var existing = await FindAsync(command, requestHash, cancellationToken);
+        if (existing is not null) return existing;
+
+        var now = clock.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var childFile = await FindOrOpenChildFileAsync(command.Child, now, cancellationToken);
+        var concern = new Concern
+        {
+            Id = Guid.CreateVersion7(now),
+            Reference = Identifiers.NewReference("CN"),
+            ChildFileId = childFile.Id,
+            RaisedByAgency = command.RaisedBy.AgencyCode,
+            RaisedByRole = command.RaisedBy.Role,
+            IdempotencyKey = command.IdempotencyKey,
+            RequestHash = requestHash,
+            AddressedToAgency = command.AddressedToAgency,
+            Category = command.Category,
+            HarmLevel = command.HarmLevel,
+            Details = command.Details,
+            RaisedAt = now,
+            Status = ConcernStatus.Received,
+            LastSequence = 1,
+        };
+        db.Concerns.Add(concern);
+        db.ConcernStatusChanges.Add(new ConcernStatusChange
+        {
+            ConcernId = concern.Id, Sequence = 1, Status = ConcernStatus.Received, At = now,
+            ByAgency = command.RaisedBy.AgencyCode, ByRole = command.RaisedBy.Role,
+        });
+        db.Enqueue(Addresses.AgencyQueue(command.AddressedToAgency), new ConcernRaised(
+            concern.Id, concern.Reference, childFile.Id,
+            command.Child with { NhsNumber = childFile.NhsNumber },
+            command.RaisedBy, command.AddressedToAgency, command.Category, command.HarmLevel, command.Details, now), now);
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        outbox.Committed.Notify();
+        return new RaisedConcern(concern, childFile, Created: true);
+    }
+
+    private async Task<RaisedConcern?> FindAsync(RaiseConcernCommand command, string requestHash, CancellationToken cancellationToken)
+    {
+        var existing = await db.Concerns.AsNoTracking().SingleOrDefaultAsync(
+            c => c.RaisedByAgency == command.RaisedBy.AgencyCode && c.IdempotencyKey == command.IdempotencyKey, cancellationToken);
+        if (existing is null) return null;
+        if (existing.RequestHash != requestHash) throw new IdempotencyKeyReusedException(command.IdempotencyKey);
+        var childFile = await db.ChildFiles.AsNoTracking().SingleAsync(f => f.Id == existing.ChildFileId, cancellationToken);
+        return new RaisedConcern(existing, childFile, Created: false);
+    }
+
+    private async Task<ChildFile> FindOrOpenChildFileAsync(ChildDetails child, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (child.NhsNumber is not null)
+        {
+            var known = await db.ChildFiles.SingleOrDefaultAsync(f => f.NhsNumber == child.NhsNumber, cancellationToken);
+            if (known is not null) return known;
+        }
+
+        var file = new ChildFile
+        {
+            Id = Identifiers.NewReference("CF"),
+            NhsNumber = child.NhsNumber,
+            GivenName = child.GivenName,
+            FamilyName = child.FamilyName,
+            DateOfBirth = child.DateOfBirth,
+            CreatedAt = now,
+        };
+        db.ChildFiles.Add(file);
+        return file;
+    }
+
+    private static string Hash(RaiseConcernCommand c)
+    {
+        var canonical = string.Join('\u001f', c.Child.NhsNumber, c.Child.GivenName, c.Child.FamilyName, c.Child.DateOfBirth.ToString("O"),
+            c.RaisedBy.AgencyCode, c.RaisedBy.Role, c.AddressedToAgency, c.Category, c.HarmLevel, c.Details);
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+}

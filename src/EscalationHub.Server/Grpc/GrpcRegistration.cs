@@ -1,0 +1,39 @@
+using EscalationHub.Server.Concerns;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace EscalationHub.Server.Grpc;
+
+public static class GrpcRegistration
+{
+    /// <summary>Largest request the hub reads; larger ones are refused with RESOURCE_EXHAUSTED before any work.</summary>
+    public const int MaxRequestBytes = 64 * 1024;
+
+    public static IHostApplicationBuilder AddHubGrpc(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddGrpc(options =>
+        {
+            options.MaxReceiveMessageSize = MaxRequestBytes;
+            options.EnableDetailedErrors = false;
+        });
+        builder.Services.AddGrpcReflection();
+        // SERVING only when every registered check (store, bus, agency queues) is healthy.
+        builder.Services.AddGrpcHealthChecks();
+        return builder;
+    }
+
+    public static WebApplication MapHubGrpc(this WebApplication app)
+    {
+        app.MapGrpcService<ConcernsService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            foreach (var address in addresses)
+                Console.WriteLine($"EscalationHub gRPC listening on {address} (HTTP/2)");
+        });
+        return app;
+    }
+}

@@ -1,0 +1,50 @@
+using EscalationHub.Contracts.Messages;
+using EscalationHub.Messaging;
+using EscalationHub.Server.Agencies;
+using EscalationHub.Server.Concerns;
+using MassTransit;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace EscalationHub.Server.Messaging;
+
+public static class MessagingRegistration
+{
+    /// <summary>The hub's side of the bus: its inbound queue and consumers, the outbox and its dispatcher, and a
+    /// durable queue for every registered agency. Call after every module that adds endpoints.</summary>
+    public static IHostApplicationBuilder AddHubMessaging(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.Configure<OutboxOptions>(builder.Configuration.GetSection(OutboxOptions.Section));
+        services.AddSingleton<OutboxSignal>();
+        services.AddScoped<HubInbox>();
+        services.AddHostedService<OutboxDispatcher>();
+
+        var endpoints = services.GetBusEndpoints();
+        foreach (var agency in new AgencyDirectory(builder.Configuration).All)
+            endpoints.SendQueues.Add(Addresses.AgencyQueue(agency.Code));
+        endpoints.Endpoints.Add(new EndpointDefinition(
+            Addresses.HubInbound,
+            x =>
+            {
+                x.AddConsumer<AcknowledgeConcernConsumer>();
+                x.AddConsumer<DecideConcernConsumer>();
+            },
+            (e, context) =>
+            {
+                e.ConfigureConsumer<AcknowledgeConcernConsumer>(context);
+                e.ConfigureConsumer<DecideConcernConsumer>(context);
+            }));
+
+        builder.AddEscalationHubBus();
+        services.AddHealthChecks().AddCheck<SendQueuesHealthCheck>("send-queues");
+        return builder;
+    }
+
+    private sealed class SendQueuesHealthCheck(BusEndpoints endpoints) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(endpoints.SendQueuesDeclared.IsCompletedSuccessfully
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy("the agency queues are not declared on the broker yet"));
+    }
+}

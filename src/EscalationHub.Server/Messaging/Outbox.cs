@@ -1,0 +1,31 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EscalationHub.Contracts.Messages;
+using EscalationHub.Server.Store;
+
+namespace EscalationHub.Server.Messaging;
+
+public static class Outbox
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Adds a message for one agency's queue to the unit of work: it is sent only if the change commits.</summary>
+    public static void Enqueue<T>(this HubDbContext db, string destinationQueue, T message, DateTimeOffset now) where T : class =>
+        db.Outbox.Add(new OutboxMessage
+        {
+            MessageId = Guid.CreateVersion7(now),
+            Destination = destinationQueue,
+            MessageType = typeof(T).FullName!,
+            Body = JsonSerializer.Serialize(message, Json),
+            CreatedAt = now,
+        });
+
+    internal static Type ResolveType(string messageType) =>
+        typeof(ConcernRaised).Assembly.GetType(messageType, throwOnError: true)!;
+
+    internal static object Deserialize(OutboxMessage row, Type type) =>
+        JsonSerializer.Deserialize(row.Body, type, Json)!;
+}

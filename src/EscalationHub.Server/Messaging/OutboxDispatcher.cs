@@ -1,0 +1,96 @@
+using EscalationHub.Messaging;
+using EscalationHub.Server.Store;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace EscalationHub.Server.Messaging;
+
+public sealed class OutboxOptions
+{
+    public const string Section = "Outbox";
+
+    /// <summary>Off only to prove recovery: a hub started with the dispatcher off commits but never sends.</summary>
+    public bool DispatcherEnabled { get; set; } = true;
+
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>How often to look for unsent messages when nothing has signalled (e.g. another replica committed).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>Sends committed outbox messages, oldest first, each with its outbox id as the MessageId (so a resend
+/// after a crash is recognised by the receiver's inbox), and marks them sent once the broker has confirmed.
+/// Unsent rows survive a restart and are sent when the hub comes back.</summary>
+public sealed class OutboxDispatcher(
+    IServiceScopeFactory scopes,
+    IBus bus,
+    BusEndpoints endpoints,
+    OutboxSignal signal,
+    IOptions<OutboxOptions> options,
+    TimeProvider clock,
+    ILogger<OutboxDispatcher> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        if (!settings.DispatcherEnabled)
+        {
+            logger.LogWarning("The outbox dispatcher is disabled: committed messages are kept but not sent");
+            return;
+        }
+
+        await endpoints.SendQueuesDeclared.WaitAsync(stoppingToken);
+        var backoff = TimeSpan.FromMilliseconds(100);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var sent = await DispatchBatchAsync(settings.BatchSize, stoppingToken);
+                backoff = TimeSpan.FromMilliseconds(100);
+                if (sent == 0)
+                    await signal.Committed.WaitAsync(settings.PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Outbox dispatch failed; unsent messages stay in the outbox, retrying in {Backoff}", backoff);
+                await Task.Delay(backoff, clock, stoppingToken);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+            }
+        }
+    }
+
+    private async Task<int> DispatchBatchAsync(int batchSize, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
+        var batch = await db.Outbox.Where(o => o.SentAt == null).OrderBy(o => o.Sequence).Take(batchSize).ToListAsync(cancellationToken);
+        foreach (var row in batch)
+        {
+            try
+            {
+                var type = Outbox.ResolveType(row.MessageType);
+                var endpoint = await bus.GetSendEndpoint(new Uri($"exchange:{row.Destination}"));
+                await endpoint.Send(Outbox.Deserialize(row, type), type, context => context.MessageId = row.MessageId, cancellationToken);
+                row.SentAt = clock.GetUtcNow();
+                row.Attempts++;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                row.Attempts++;
+                row.LastError = ex.Message;
+                await db.SaveChangesAsync(CancellationToken.None);
+                throw;
+            }
+        }
+
+        await db.SaveChangesAsync(CancellationToken.None);
+        if (batch.Count > 0)
+            logger.LogDebug("Sent {Count} outbox messages", batch.Count);
+        return batch.Count;
+    }
+}

@@ -1,0 +1,57 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace EscalationHub.Server.Store;
+
+public static class StoreRegistration
+{
+    /// <summary>The hub's store: a SQLite file (Store:Path, default data/hub.db under the working directory) in
+    /// WAL mode with full fsync, so a change the hub has acknowledged survives a crash or a power cut.</summary>
+    public static IHostApplicationBuilder AddHubStore(this IHostApplicationBuilder builder)
+    {
+        var path = Path.GetFullPath(builder.Configuration["Store:Path"] ?? Path.Combine("data", "hub.db"));
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        builder.Services.AddSingleton(new StoreLocation(path));
+        builder.Services.AddDbContext<HubDbContext>(options => options
+            .UseSqlite($"Data Source={path};Pooling=True;Default Timeout=30")
+            .AddInterceptors(new SqlitePragmas()));
+        builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
+        return builder;
+    }
+
+    /// <summary>Brings the schema up to date before the hub serves or consumes anything.</summary>
+    public static async Task MigrateHubStoreAsync(this IHost app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
+        await db.Database.MigrateAsync();
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+        app.Services.GetRequiredService<StoreLocation>().Ready = true;
+    }
+
+    private sealed class SqlitePragmas : DbConnectionInterceptor
+    {
+        private const string Pragmas = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = Pragmas;
+            command.ExecuteNonQuery();
+        }
+
+        public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = Pragmas;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+}
+
+public sealed class StoreLocation(string path)
+{
+    public string Path { get; } = path;
+    public volatile bool Ready;
+}

@@ -1,0 +1,116 @@
+using EscalationHub.Contracts.V1;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Microsoft.Data.Sqlite;
+
+namespace EscalationHub.IntegrationTests.Infrastructure;
+
+/// <summary>The hub as a real process on a free port, with a gRPC channel to it over HTTP/2 and read access to its
+/// SQLite file so tests can check what was (and was not) stored.</summary>
+public sealed class TestHub : IAsyncDisposable
+{
+    private readonly Dictionary<string, string> settings;
+    private AppProcess? process;
+
+    private TestHub(string directory, Dictionary<string, string> settings)
+    {
+        Directory = directory;
+        this.settings = settings;
+        Port = Ports.Free(30000, 60000);
+        Address = $"http://127.0.0.1:{Port}";
+        Channel = GrpcChannel.ForAddress(Address);
+        Concerns = new Concerns.ConcernsClient(Channel);
+        Health = new Health.HealthClient(Channel);
+    }
+
+    public string Directory { get; }
+    public int Port { get; }
+    public string Address { get; }
+    public string DatabasePath => Path.Combine(Directory, "hub.db");
+    public GrpcChannel Channel { get; }
+    public Concerns.ConcernsClient Concerns { get; }
+    public Health.HealthClient Health { get; }
+    public string Output => process?.Output ?? "";
+
+    /// <param name="brokerUri">The broker to use; null for the embedded default (in-memory transport, adapters in process).</param>
+    public static async Task<TestHub> StartAsync(string? brokerUri, IReadOnlyDictionary<string, string>? extra = null, string? directory = null)
+    {
+        directory ??= Path.Combine(Path.GetTempPath(), $"eh-hub-{Guid.NewGuid():N}");
+        var settings = new Dictionary<string, string>
+        {
+            ["Store:Path"] = Path.Combine(directory, "hub.db"),
+            ["Messaging:RabbitMq"] = brokerUri ?? "",
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
+        var hub = new TestHub(directory, settings);
+        await hub.StartProcessAsync();
+        return hub;
+    }
+
+    public async Task StartProcessAsync(IReadOnlyDictionary<string, string>? overrides = null)
+    {
+        var current = new Dictionary<string, string>(settings) { ["Urls"] = Address };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>()) current[key] = value;
+        process = AppProcess.Start("src/EscalationHub.Server", "EscalationHub.Server", Directory, current);
+        await WaitUntilServingAsync();
+    }
+
+    public void Kill() => process?.Kill();
+
+    public async Task StopAsync()
+    {
+        if (process is not null) await process.DisposeAsync();
+        process = null;
+    }
+
+    public async Task<HealthCheckResponse.Types.ServingStatus> HealthStatusAsync()
+    {
+        var response = await Health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5));
+        return response.Status;
+    }
+
+    public async Task WaitUntilServingAsync(TimeSpan? timeout = null)
+    {
+        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        var last = "not answering";
+        while (DateTime.UtcNow < until)
+        {
+            if (process is { HasExited: true })
+                throw new InvalidOperationException($"the hub exited while starting:\n{Output}");
+            try
+            {
+                var status = await HealthStatusAsync();
+                if (status == HealthCheckResponse.Types.ServingStatus.Serving) return;
+                last = status.ToString();
+            }
+            catch (RpcException ex)
+            {
+                last = ex.Status.ToString();
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"the hub did not report SERVING (last: {last}):\n{Output}");
+    }
+
+    /// <summary>Counts rows in one of the hub's tables, straight from its SQLite file.</summary>
+    public long Count(string table, string where = "1=1", params (string Name, object Value)[] parameters)
+    {
+        using var connection = new SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM \"{table}\" WHERE {where}";
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    public IReadOnlyDictionary<string, long> CountAll() =>
+        new[] { "ChildFiles", "Concerns", "ConcernStatusChanges", "Outbox", "Inbox" }.ToDictionary(t => t, t => Count(t));
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        Channel.Dispose();
+        try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
+    }
+}
