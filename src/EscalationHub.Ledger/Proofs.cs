@@ -5,6 +5,13 @@ public sealed record InclusionProof(long LeafIndex, long TreeSize, IReadOnlyList
 {
     public bool Verify(MerkleHash leafHash, MerkleHash rootHash) =>
         ProofVerifier.VerifyInclusion(LeafIndex, TreeSize, leafHash, Path, rootHash);
+
+    /// <summary>
+    /// Checks the proof against a tree head of the same size. The head's signature is not checked
+    /// here: verify it once when the head arrives (<see cref="SignedTreeHead.VerifySignature"/>).
+    /// </summary>
+    public bool VerifyAgainst(MerkleHash leafHash, SignedTreeHead head) =>
+        head.TreeSize == TreeSize && Verify(leafHash, head.RootHash);
 }
 
 /// <summary>A consistency proof between two sizes of the log (RFC 9162 section 2.1.4.1): the first tree is a prefix of the second.</summary>
@@ -12,4 +19,11 @@ public sealed record ConsistencyProof(long FirstSize, long SecondSize, IReadOnly
 {
     public bool Verify(MerkleHash firstRoot, MerkleHash secondRoot) =>
         ProofVerifier.VerifyConsistency(FirstSize, SecondSize, Path, firstRoot, secondRoot);
+
+    /// <summary>
+    /// Checks that <paramref name="newer"/> only appended to <paramref name="older"/>. The heads'
+    /// signatures are not checked here: verify each once when it arrives.
+    /// </summary>
+    public bool VerifyAgainst(SignedTreeHead older, SignedTreeHead newer) =>
+        older.TreeSize == FirstSize && newer.TreeSize == SecondSize && Verify(older.RootHash, newer.RootHash);
 }
