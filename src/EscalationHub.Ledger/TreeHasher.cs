@@ -17,11 +17,22 @@ public static class TreeHasher
     /// <summary>SHA-256(0x00 || entry bytes).</summary>
     public static MerkleHash HashLeaf(ReadOnlySpan<byte> entryBytes)
     {
+        // Most entries are small: one stack copy is cheaper than an incremental hash object per leaf
+        // when a verifier streams a million of them.
+        if (entryBytes.Length < StackLimit)
+        {
+            Span<byte> input = stackalloc byte[entryBytes.Length + 1];
+            input[0] = LeafPrefix;
+            entryBytes.CopyTo(input[1..]);
+            return MerkleHash.Own(SHA256.HashData(input));
+        }
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha.AppendData([LeafPrefix]);
         sha.AppendData(entryBytes);
         return MerkleHash.Own(sha.GetHashAndReset());
     }
+
+    private const int StackLimit = 4096;
 
     /// <summary>SHA-256(0x01 || left || right).</summary>
     public static MerkleHash HashChildren(MerkleHash left, MerkleHash right)

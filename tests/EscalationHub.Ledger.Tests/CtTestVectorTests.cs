@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using static EscalationHub.Ledger.Tests.CtTestVectors;
 
 namespace EscalationHub.Ledger.Tests;
@@ -22,10 +21,16 @@ public class CtTestVectorTests
         Assert.Equal(SHA256.HashData([]), TreeHasher.EmptyRoot.ToArray());
     }
 
-    [Fact]
-    public void A_leaf_hash_is_sha256_of_zero_byte_then_the_entry()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    [InlineData(4095)]
+    [InlineData(4096)]
+    [InlineData(100_000)]
+    public void A_leaf_hash_is_sha256_of_zero_byte_then_the_entry_whatever_its_length(int length)
     {
-        var entry = Encoding.ASCII.GetBytes("entry");
+        var entry = new byte[length];
+        Random.Shared.NextBytes(entry);
         Assert.Equal(SHA256.HashData([0x00, .. entry]), TreeHasher.HashLeaf(entry).ToArray());
     }
 
