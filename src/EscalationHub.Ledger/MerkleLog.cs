@@ -6,9 +6,9 @@ public sealed record MerkleAppendResult(long PreviousSize, long Size, MerkleHash
 /// <summary>
 /// The ledger's Merkle tree over an <see cref="IMerkleNodeStore"/>. Every completed perfect
 /// subtree is stored once, so a root of any size, an inclusion proof or a consistency proof reads
-/// O(log n) nodes in one batch, and an append reads the O(log n) frontier and writes O(log n)
-/// nodes per leaf on average. The log holds no state of its own: after a rolled-back transaction
-/// it simply reads the store again.
+/// O(log n) nodes in one batch, and an append batch reads the O(log n) frontier once and writes
+/// each leaf plus the subtrees it completes (two nodes per leaf on average, at most log n + 1).
+/// The log holds no state of its own: after a rolled-back transaction it simply reads the store again.
 /// </summary>
 public sealed class MerkleLog(IMerkleNodeStore store)
 {
