@@ -152,6 +152,38 @@ public class MerkleLogTests
     }
 
     [Fact]
+    public async Task Racing_writers_never_fork_the_tree_because_every_losing_append_is_refused()
+    {
+        var store = new InMemoryMerkleNodeStore();
+        var appended = 0;
+        var refused = 0;
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(writer => Task.Run(async () =>
+        {
+            var log = new MerkleLog(store);
+            foreach (var leaf in TestLogs.DistinctLeaves(200, 1000 + writer))
+            {
+                try
+                {
+                    await log.AppendAsync([leaf]);
+                    Interlocked.Increment(ref appended);
+                }
+                catch (InvalidOperationException)
+                {
+                    Interlocked.Increment(ref refused);
+                }
+            }
+        })));
+
+        var reader = new MerkleLog(store);
+        var size = await reader.GetSizeAsync();
+        Assert.Equal(appended, size);
+        Assert.Equal(8 * 200, appended + refused);
+        var leaves = new List<MerkleHash>();
+        for (var i = 0; i < size; i++) leaves.Add(await reader.GetLeafHashAsync(i));
+        Assert.Equal(Rfc6962Reference.Mth(leaves), await reader.GetRootAsync(size));
+    }
+
+    [Fact]
     public async Task Proofs_verify_against_signed_tree_heads_of_the_same_size_only()
     {
         using var hub = LedgerKeys.CreateP256();
