@@ -13,6 +13,7 @@ namespace EscalationHub.Ledger;
 public sealed class LedgerEntry : IEquatable<LedgerEntry>
 {
     public const byte FormatVersion = 1;
+    public const int MaxIdLength = 64;
     public const int MaxEntryTypeLength = 64;
     public const int MaxAgencyCodeLength = 64;
     public const int MaxRoleBytes = 256;
@@ -25,8 +26,8 @@ public sealed class LedgerEntry : IEquatable<LedgerEntry>
     private readonly byte[] canonical;
 
     public LedgerEntry(
-        Guid childFileId,
-        Guid? caseId,
+        string childFileId,
+        string? caseId,
         string entryType,
         string authorAgencyCode,
         string authorRole,
@@ -34,8 +35,9 @@ public sealed class LedgerEntry : IEquatable<LedgerEntry>
         DateTimeOffset recordedAt,
         ReadOnlySpan<byte> payload)
     {
-        if (childFileId == Guid.Empty) throw new ArgumentException("the child file id is required", nameof(childFileId));
-        if (caseId == Guid.Empty) throw new ArgumentException("a case id, when given, must not be empty", nameof(caseId));
+        ValidateCode(childFileId, MaxIdLength, IsIdChar, "child file id", IdAlphabet, nameof(childFileId));
+        if (caseId is not null)
+            ValidateCode(caseId, MaxIdLength, IsIdChar, "case id", IdAlphabet, nameof(caseId));
         ValidateCode(entryType, MaxEntryTypeLength, IsEntryTypeChar, "entry type", "lower-case letters, digits, '.', '-' or '_'", nameof(entryType));
         ValidateCode(authorAgencyCode, MaxAgencyCodeLength, IsAgencyCodeChar, "agency code", "letters, digits, '.', '-' or '_'", nameof(authorAgencyCode));
         ValidateRole(authorRole);
@@ -54,10 +56,11 @@ public sealed class LedgerEntry : IEquatable<LedgerEntry>
         LeafHash = TreeHasher.HashLeaf(canonical);
     }
 
-    public Guid ChildFileId { get; }
+    /// <summary>The hub's opaque id for the child file, e.g. "CF-4KQ7ZP2M"; case-sensitive, hashed as given.</summary>
+    public string ChildFileId { get; }
 
-    /// <summary>The disagreement or concern this entry belongs to; null for entries about the child file as a whole.</summary>
-    public Guid? CaseId { get; }
+    /// <summary>The disagreement or concern this entry belongs to (its opaque id); null for entries about the child file as a whole.</summary>
+    public string? CaseId { get; }
 
     /// <summary>A dotted code such as "disagreement.escalated"; the domain owns the vocabulary.</summary>
     public string EntryType { get; }
@@ -97,12 +100,12 @@ public sealed class LedgerEntry : IEquatable<LedgerEntry>
                 error = $"format version {version} is not supported (expected {FormatVersion})";
                 return false;
             }
-            var childFileId = reader.Guid("child file id");
+            var childFileId = reader.Text("child file id");
             var caseFlag = reader.Byte("case id flag");
-            Guid? caseId = caseFlag switch
+            var caseId = caseFlag switch
             {
                 0 => null,
-                1 => reader.Guid("case id"),
+                1 => reader.Text("case id"),
                 _ => throw new FormatException($"case id flag must be 0 or 1, not {caseFlag}"),
             };
             var entryType = reader.Text("entry type");
@@ -138,29 +141,24 @@ public sealed class LedgerEntry : IEquatable<LedgerEntry>
 
     private byte[] Encode()
     {
+        var childFile = Encoding.ASCII.GetBytes(ChildFileId);
+        var caseId = CaseId is null ? null : Encoding.ASCII.GetBytes(CaseId);
         var type = Encoding.ASCII.GetBytes(EntryType);
         var agency = Encoding.ASCII.GetBytes(AuthorAgencyCode);
         var role = Utf8.GetBytes(AuthorRole);
-        var length = 1 + 16 + 1 + (CaseId is null ? 0 : 16) + 2 + type.Length + 2 + agency.Length + 2 + role.Length + 8 + 8 + 4 + payload.Length;
+        var length = 1 + 2 + childFile.Length + 1 + (caseId is null ? 0 : 2 + caseId.Length)
+            + 2 + type.Length + 2 + agency.Length + 2 + role.Length + 8 + 8 + 4 + payload.Length;
         var bytes = new byte[length];
         var span = bytes.AsSpan();
         span[0] = FormatVersion;
         span = span[1..];
-        ChildFileId.TryWriteBytes(span, bigEndian: true, out _);
-        span = span[16..];
-        span[0] = CaseId is null ? (byte)0 : (byte)1;
+        WriteText(ref span, childFile);
+        span[0] = caseId is null ? (byte)0 : (byte)1;
         span = span[1..];
-        if (CaseId is { } caseId)
-        {
-            caseId.TryWriteBytes(span, bigEndian: true, out _);
-            span = span[16..];
-        }
-        foreach (var text in (ReadOnlySpan<byte[]>)[type, agency, role])
-        {
-            BinaryPrimitives.WriteUInt16BigEndian(span, (ushort)text.Length);
-            text.CopyTo(span[2..]);
-            span = span[(2 + text.Length)..];
-        }
+        if (caseId is not null) WriteText(ref span, caseId);
+        WriteText(ref span, type);
+        WriteText(ref span, agency);
+        WriteText(ref span, role);
         BinaryPrimitives.WriteInt64BigEndian(span, UnixTicks(OccurredAt));
         BinaryPrimitives.WriteInt64BigEndian(span[8..], UnixTicks(RecordedAt));
         BinaryPrimitives.WriteUInt32BigEndian(span[16..], (uint)payload.Length);
@@ -168,7 +166,18 @@ public sealed class LedgerEntry : IEquatable<LedgerEntry>
         return bytes;
     }
 
+    private static void WriteText(ref Span<byte> span, byte[] text)
+    {
+        BinaryPrimitives.WriteUInt16BigEndian(span, (ushort)text.Length);
+        text.CopyTo(span[2..]);
+        span = span[(2 + text.Length)..];
+    }
+
     private static long UnixTicks(DateTimeOffset t) => t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+
+    private const string IdAlphabet = "letters, digits, '.', ':', '-' or '_'";
+
+    private static bool IsIdChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or ':' or '-' or '_';
 
     private static bool IsEntryTypeChar(char c) => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '-' or '_';
 
@@ -221,8 +230,6 @@ public sealed class LedgerEntry : IEquatable<LedgerEntry>
         }
 
         public byte Byte(string field) => Take(1, field)[0];
-
-        public Guid Guid(string field) => new(Take(16, field), bigEndian: true);
 
         public string Text(string field)
         {

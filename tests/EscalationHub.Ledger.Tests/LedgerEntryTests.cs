@@ -5,10 +5,10 @@ namespace EscalationHub.Ledger.Tests;
 
 public class LedgerEntryTests
 {
-    private static readonly Guid ChildFile = Guid.Parse("00112233-4455-6677-8899-aabbccddeeff");
-    private static readonly Guid Case = Guid.Parse("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+    private const string ChildFile = "CF-4KQ7ZP2M";
+    private const string Case = "019ab2c4-7e10-7a3b-9c2d-5e6f70819203";
 
-    private static LedgerEntry Sample(Guid? caseId = null, string role = "Named Nurse", byte[]? payload = null) => new(
+    private static LedgerEntry Sample(string? caseId = null, string role = "Named Nurse", byte[]? payload = null) => new(
         ChildFile, caseId, "disagreement.escalated", "RX1", role,
         new DateTimeOffset(2026, 11, 24, 9, 30, 0, TimeSpan.Zero),
         new DateTimeOffset(2026, 11, 24, 10, 0, 0, TimeSpan.Zero),
@@ -19,8 +19,8 @@ public class LedgerEntryTests
     {
         var expected = Convert.FromHexString(string.Concat(
             "01",                                   // format version
-            "00112233445566778899aabbccddeeff",     // child file id, RFC 4122 (big-endian) byte order
-            "01", "0f1e2d3c4b5a69788796a5b4c3d2e1f0", // case id present, then the id
+            "000b", Convert.ToHexString("CF-4KQ7ZP2M"u8),  // child file id
+            "01", "0024", Convert.ToHexString("019ab2c4-7e10-7a3b-9c2d-5e6f70819203"u8), // case id present, then the id
             "0016", Convert.ToHexString("disagreement.escalated"u8),
             "0003", Convert.ToHexString("RX1"u8),
             "000b", Convert.ToHexString("Named Nurse"u8),
@@ -35,9 +35,9 @@ public class LedgerEntryTests
     public void An_entry_without_a_case_encodes_a_zero_flag_and_no_case_id()
     {
         var bytes = Sample(caseId: null).ToCanonicalBytes();
-        Assert.Equal(0, bytes[17]);
-        Assert.Equal(0x16, bytes[19]); // the entry type length follows the flag directly
-        Assert.Equal(Sample(Case).ToCanonicalBytes().Length - 16, bytes.Length);
+        Assert.Equal(0, bytes[14]);
+        Assert.Equal(0x16, bytes[16]); // the entry type length follows the flag directly
+        Assert.Equal(Sample(Case).ToCanonicalBytes().Length - 2 - Case.Length, bytes.Length);
     }
 
     [Fact]
@@ -66,10 +66,13 @@ public class LedgerEntryTests
         Gen.String[Gen.Char["abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ 'éŵŷ-’"], 1, 80]
             .Where(s => s.Trim() == s && s.Length > 0);
 
+    private static readonly Gen<string> GenId =
+        Gen.String[Gen.Char["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.:-_"], 1, 64];
+
     private static readonly Gen<LedgerEntry> GenEntry =
-        from child in Gen.Guid where child != Guid.Empty
+        from child in GenId
         from hasCase in Gen.Bool
-        from caseId in Gen.Guid where caseId != Guid.Empty
+        from caseId in GenId
         from type in Gen.String[Gen.Char["abcdefghijklmnopqrstuvwxyz0123456789.-_"], 1, 64]
         from agency in Gen.String[Gen.Char["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-_"], 1, 64]
         from role in GenRole
@@ -145,7 +148,7 @@ public class LedgerEntryTests
     public void A_case_flag_other_than_zero_or_one_is_refused()
     {
         var bytes = Sample().ToCanonicalBytes();
-        bytes[17] = 2;
+        bytes[14] = 2;
         Assert.False(LedgerEntry.TryParse(bytes, out _, out var error));
         Assert.Contains("case id flag", error);
     }
@@ -186,10 +189,20 @@ public class LedgerEntryTests
     }
 
     [Fact]
-    public void An_empty_child_file_or_case_id_is_refused()
+    public void An_empty_or_malformed_child_file_or_case_id_is_refused()
     {
-        Assert.Throws<ArgumentException>(() => new LedgerEntry(Guid.Empty, null, "a", "b", "c", default, default, []));
-        Assert.Throws<ArgumentException>(() => new LedgerEntry(ChildFile, Guid.Empty, "a", "b", "c", default, default, []));
+        Assert.Throws<ArgumentException>(() => new LedgerEntry("", null, "a", "b", "c", default, default, []));
+        Assert.Throws<ArgumentException>(() => new LedgerEntry("CF 1", null, "a", "b", "c", default, default, []));
+        Assert.Throws<ArgumentException>(() => new LedgerEntry(new string('C', 65), null, "a", "b", "c", default, default, []));
+        Assert.Throws<ArgumentException>(() => new LedgerEntry(ChildFile, "", "a", "b", "c", default, default, []));
+        Assert.Throws<ArgumentException>(() => new LedgerEntry(ChildFile, "case/1", "a", "b", "c", default, default, []));
+    }
+
+    [Fact]
+    public void Ids_are_opaque_and_case_sensitive()
+    {
+        Assert.NotEqual(Sample("case-a").LeafHash, Sample("CASE-A").LeafHash);
+        Assert.Equal(Guid.Empty.ToString(), LedgerEntry.Parse(Sample(Guid.Empty.ToString()).ToCanonicalBytes()).CaseId);
     }
 
     [Fact]

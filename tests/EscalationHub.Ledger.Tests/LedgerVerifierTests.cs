@@ -17,7 +17,7 @@ public class LedgerVerifierTests
     /// <summary>A log of real entries as the hub stores it: each row's bytes, the hash recorded with them, a signed head per append.</summary>
     private static StoredLog Log(int size)
     {
-        var childFile = Guid.Parse("5b1e7a52-3f0c-4d2e-9c4b-2d0f1a7e6c33");
+        const string childFile = "CF-4KQ7ZP2M";
         var rows = new List<LedgerRow>();
         var heads = new List<SignedTreeHead>();
         var frontier = new MerkleFrontier();

@@ -186,7 +186,7 @@ public class RecordApprovalTests
     public void An_approval_is_recorded_as_a_ledger_entry_whose_payload_carries_it()
     {
         var approval = RecordApproval.Sign(Entry, "RX1", HealthKey);
-        var entry = new LedgerEntry(Guid.NewGuid(), Guid.NewGuid(), RecordApproval.EntryType, "RX1", "Named Nurse",
+        var entry = new LedgerEntry("CF-4KQ7ZP2M", Guid.NewGuid().ToString(), RecordApproval.EntryType, "RX1", "Named Nurse",
             DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, approval.ToPayloadBytes());
         var replayed = LedgerEntry.Parse(entry.ToCanonicalBytes());
         Assert.True(RecordApproval.ParsePayload(replayed.Payload.Span).Verify(HealthKey));

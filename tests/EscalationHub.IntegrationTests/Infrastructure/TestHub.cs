@@ -34,7 +34,7 @@ public sealed class TestHub : IAsyncDisposable
     public string Output => process?.Output ?? "";
 
     /// <param name="brokerUri">The broker to use; null for the embedded default (in-memory transport, adapters in process).</param>
-    public static async Task<TestHub> StartAsync(string? brokerUri, IReadOnlyDictionary<string, string>? extra = null, string? directory = null)
+    public static async Task<TestHub> StartAsync(string? brokerUri, IReadOnlyDictionary<string, string>? extra = null, string? directory = null, bool waitUntilServing = true)
     {
         directory ??= Path.Combine(Path.GetTempPath(), $"eh-hub-{Guid.NewGuid():N}");
         var settings = new Dictionary<string, string>
@@ -44,16 +44,16 @@ public sealed class TestHub : IAsyncDisposable
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
         var hub = new TestHub(directory, settings);
-        await hub.StartProcessAsync();
+        await hub.StartProcessAsync(waitUntilServing: waitUntilServing);
         return hub;
     }
 
-    public async Task StartProcessAsync(IReadOnlyDictionary<string, string>? overrides = null)
+    public async Task StartProcessAsync(IReadOnlyDictionary<string, string>? overrides = null, bool waitUntilServing = true)
     {
         var current = new Dictionary<string, string>(settings) { ["Urls"] = Address };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>()) current[key] = value;
         process = AppProcess.Start("src/EscalationHub.Server", "EscalationHub.Server", Directory, current);
-        await WaitUntilServingAsync();
+        if (waitUntilServing) await WaitUntilServingAsync();
     }
 
     public void Kill() => process?.Kill();
@@ -113,4 +113,14 @@ public sealed class TestHub : IAsyncDisposable
         Channel.Dispose();
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
     }
+}
+
+/// <summary>One embedded-default hub shared by the tests of a class.</summary>
+public sealed class EmbeddedHub : IAsyncLifetime
+{
+    public TestHub Hub { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Hub = await TestHub.StartAsync(brokerUri: null);
+
+    public async Task DisposeAsync() => await Hub.DisposeAsync();
 }

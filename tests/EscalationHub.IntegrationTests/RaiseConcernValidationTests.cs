@@ -1,0 +1,89 @@
+using EscalationHub.Contracts.V1;
+using EscalationHub.IntegrationTests.Infrastructure;
+using Google.Rpc;
+using Grpc.Core;
+
+namespace EscalationHub.IntegrationTests;
+
+/// <summary>Bad input is refused at the edge with a status that names the field at fault, and changes nothing.</summary>
+public sealed class RaiseConcernValidationTests(EmbeddedHub fixture) : IClassFixture<EmbeddedHub>
+{
+    private readonly TestHub hub = fixture.Hub;
+
+    public static TheoryData<string, string, string> BadRequests => new()
+    {
+        { "bad NHS number check digit", "child.nhs_number", "modulus 11" },
+        { "missing child", "child", "is required" },
+        { "unknown raising agency", "raised_by.agency_code", "not a registered agency" },
+        { "unknown addressed agency", "addressed_to_agency_code", "not a registered agency" },
+        { "details too long", "details", "at most 8000 characters" },
+        { "no harm level", "harm_level", "must be" },
+        { "no idempotency key", "idempotency_key", "is required" },
+        { "date of birth in the future", "child.date_of_birth", "in the future" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRequests))]
+    public async Task A_bad_request_is_refused_with_invalid_argument_naming_the_field_and_stores_nothing(string problem, string field, string description)
+    {
+        var before = hub.CountAll();
+        var request = Requests.HospitalReferral();
+        switch (problem)
+        {
+            case "bad NHS number check digit": request.Child.NhsNumber = "943 476 5918"; break;
+            case "missing child": request.Child = null; break;
+            case "unknown raising agency": request.RaisedBy.AgencyCode = "nowhere-police"; break;
+            case "unknown addressed agency": request.AddressedToAgencyCode = "atlantis-socialcare"; break;
+            case "details too long": request.Details = new string('x', 8001); break;
+            case "no harm level": request.HarmLevel = HarmLevel.Unspecified; break;
+            case "no idempotency key": request.IdempotencyKey = ""; break;
+            case "date of birth in the future": request.Child.DateOfBirth = new Date { Year = DateTime.UtcNow.Year + 1, Month = 1, Day = 1 }; break;
+        }
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => hub.Concerns.RaiseConcernAsync(request).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains(field, error.Status.Detail);
+        var violation = Assert.Single(error.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations, v => v.Field == field);
+        Assert.Contains(description, violation.Description);
+        Assert.Equal(before, hub.CountAll());
+    }
+
+    [Fact]
+    public async Task A_request_larger_than_the_limit_is_refused_with_resource_exhausted_and_stores_nothing()
+    {
+        var before = hub.CountAll();
+        var request = Requests.HospitalReferral();
+        request.Details = new string('x', 70 * 1024);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => hub.Concerns.RaiseConcernAsync(request).ResponseAsync);
+
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        Assert.Equal(before, hub.CountAll());
+    }
+
+    [Fact]
+    public async Task An_idempotency_key_reused_for_a_different_concern_is_refused_and_the_first_concern_stands()
+    {
+        var first = await hub.Concerns.RaiseConcernAsync(Requests.HospitalReferral("key-1"));
+        var before = hub.CountAll();
+        var different = Requests.HospitalReferral("key-1");
+        different.Details = "A different referral under the same key.";
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => hub.Concerns.RaiseConcernAsync(different).ResponseAsync);
+
+        Assert.Equal(StatusCode.AlreadyExists, error.StatusCode);
+        Assert.Contains("idempotency_key", error.Status.Detail);
+        Assert.Equal(before, hub.CountAll());
+        var stored = await hub.Concerns.GetConcernAsync(new GetConcernRequest { ConcernId = first.ConcernId });
+        Assert.Equal(first.Details, stored.Details);
+    }
+
+    [Fact]
+    public async Task Getting_a_concern_that_does_not_exist_is_not_found()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            hub.Concerns.GetConcernAsync(new GetConcernRequest { ConcernId = Guid.NewGuid().ToString() }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, error.StatusCode);
+    }
+}
