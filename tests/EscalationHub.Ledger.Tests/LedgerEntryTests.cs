@@ -50,7 +50,7 @@ public class LedgerEntryTests
     }
 
     // Computed independently (Python hashlib over the documented layout).
-    private const string PinnedLeafHashHex = "29133e7bc919f77e77b930d2b0a93d4d9b55878ca2ce657241c5f74f4a4d7726";
+    private const string PinnedLeafHashHex = "0894929647012a381659ad6cd3531f18a29fed92fac9a43c4553c1c4e3671ef6";
 
     [Fact]
     public void Times_with_an_offset_are_recorded_as_the_same_instant_in_utc()
