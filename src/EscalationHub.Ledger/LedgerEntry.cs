@@ -16,7 +16,7 @@ public sealed class LedgerEntry : IEquatable<LedgerEntry>
     public const int MaxIdLength = 64;
     public const int MaxEntryTypeLength = 64;
     public const int MaxAgencyCodeLength = 64;
-    public const int MaxRoleBytes = 256;
+    public const int MaxRoleBytes = 400; // the contract allows 100 characters; 400 bytes holds any 100 of them
     public const int MaxPayloadBytes = 1 << 20;
 
     // Strict: invalid UTF-8 would not survive a decode/encode round trip.

@@ -181,6 +181,17 @@ public class LedgerEntryTests
     }
 
     [Fact]
+    public void Any_role_the_contract_accepts_fits_and_a_longer_one_is_refused()
+    {
+        var hundredWelshCharacters = new string('\u0175', 100); // two UTF-8 bytes each
+        var hundredCjkCharacters = new string('\u8b77', 100); // three UTF-8 bytes each
+        Assert.Equal(hundredWelshCharacters, Sample(role: hundredWelshCharacters).AuthorRole);
+        Assert.Equal(hundredCjkCharacters, Sample(role: hundredCjkCharacters).AuthorRole);
+        var e = Assert.Throws<ArgumentException>(() => Sample(role: new string('\u8b77', 134)));
+        Assert.Contains("at most 400", e.Message);
+    }
+
+    [Fact]
     public void A_role_with_a_lone_surrogate_is_refused()
     {
         // Not an InlineData: attribute strings cannot carry a lone surrogate.
