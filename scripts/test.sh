@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test on a fresh Debian machine: installs what the tests need (RabbitMQ from Debian's packages),
+# builds the solution once and runs all test projects. The real-broker tests start their own private RabbitMQ
+# node; they never skip. The last line is the summary: "tests: N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v rabbitmq-server >/dev/null 2>&1 && [ ! -x /usr/sbin/rabbitmq-server ]; then
+  echo "Installing RabbitMQ (Debian's rabbitmq-server)..."
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq rabbitmq-server >/dev/null
+  # The package starts the system node; the tests run their own, so stop it if it was started.
+  $SUDO service rabbitmq-server stop >/dev/null 2>&1 || true
+fi
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+dotnet build EscalationHub.sln -c Release -nologo -v quiet
+set +e
+dotnet test EscalationHub.sln -c Release --no-build --nologo 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One closing line for the whole suite, summed over every test assembly's summary line
+# ("Passed!  - Failed:     0, Passed:    14, Skipped:     0, Total:    14, ...").
+awk '/(Passed|Failed)! +- Failed: /{
+  for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1)); if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+} END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+grep -qE '(Passed|Failed)! +- Failed: ' "$log" || { echo "no test summary found: the test run did not complete"; status=1; }
+exit $status
