@@ -4,16 +4,36 @@ using Microsoft.Extensions.Logging;
 
 namespace EscalationHub.Adapters.Runtime;
 
-/// <summary>Feedback to a raising agency: the concern it raised has been acknowledged or decided. Recorded once in
-/// the adapter's inbox; agency-specific adapters pass it on to their system.</summary>
+/// <summary>What the hub tells a raising agency about concerns it raised: accepted (with the hub's reference),
+/// refused (with the fields at fault), and each later status. Recorded once in the adapter's inbox; agency-specific
+/// adapters pass it on to their system.</summary>
 public sealed class ConcernFeedbackConsumer(AgencyAdapters adapters, TimeProvider clock, ILogger<ConcernFeedbackConsumer> logger)
-    : IConsumer<ConcernStatusChanged>
+    : IConsumer<ConcernStatusChanged>, IConsumer<ConcernAccepted>, IConsumer<ConcernRefused>
 {
     public async Task Consume(ConsumeContext<ConcernStatusChanged> context)
     {
+        if (await RecordAsync(context) is { } agency)
+            logger.LogInformation("{Agency}: concern {Reference} is now {Status}", agency, context.Message.Reference, context.Message.Status);
+    }
+
+    public async Task Consume(ConsumeContext<ConcernAccepted> context)
+    {
+        if (await RecordAsync(context) is { } agency)
+            logger.LogInformation("{Agency}: concern {Key} accepted by the hub as {Reference}", agency, context.Message.IdempotencyKey, context.Message.Reference);
+    }
+
+    public async Task Consume(ConsumeContext<ConcernRefused> context)
+    {
+        if (await RecordAsync(context) is { } agency)
+            logger.LogWarning("{Agency}: concern {Key} refused by the hub: {Errors}", agency, context.Message.IdempotencyKey,
+                string.Join("; ", context.Message.Errors.Select(e => $"{e.Field}: {e.Description}")));
+    }
+
+    private async Task<string?> RecordAsync<T>(ConsumeContext<T> context) where T : class
+    {
         var adapter = adapters.For(context);
-        var message = context.Message;
-        if (await adapter.Inbox.RecordAsync(context.MessageId!.Value, nameof(ConcernStatusChanged), clock.GetUtcNow(), context.CancellationToken))
-            logger.LogInformation("{Agency}: concern {Reference} is now {Status}", adapter.AgencyCode, message.Reference, message.Status);
+        return await adapter.Inbox.RecordAsync(context.MessageId!.Value, typeof(T).Name, clock.GetUtcNow(), context.CancellationToken)
+            ? adapter.AgencyCode
+            : null;
     }
 }

@@ -78,7 +78,7 @@ public sealed class BrokerDeliveryTests(RabbitMqNode broker) : IAsyncLifetime
         var hub = await StartHubAsync(new Dictionary<string, string> { ["Outbox:DispatcherEnabled"] = "false" });
 
         var concern = await hub.Concerns.RaiseConcernAsync(Requests.HospitalReferral());
-        Assert.Equal(1, hub.Count("Outbox", "SentAt IS NULL"));
+        Assert.Equal(1, hub.Count("Outbox", "SentAt IS NULL AND MessageType LIKE '%ConcernRaised'"));
         hub.Kill(); // SIGKILL: nothing but the committed transaction survives
 
         await hub.StartProcessAsync(new Dictionary<string, string> { ["Outbox:DispatcherEnabled"] = "true" });
@@ -129,6 +129,42 @@ public sealed class BrokerDeliveryTests(RabbitMqNode broker) : IAsyncLifetime
         Assert.Contains("already handled", socialCare.Output);
         Assert.Equal(inboxBefore, hub.Count("Inbox"));
         Assert.Equal(3, hub.Count("ConcernStatusChanges"));
+    }
+
+    [Fact]
+    public async Task A_concern_raised_on_the_bus_ends_in_the_same_handler_and_is_acknowledged()
+    {
+        var hub = await StartHubAsync();
+        var socialCare = await StartSocialCareAsync();
+        await using var hospital = await TestBus.StartAsync(broker);
+        var raise = new M.RaiseConcern("ice-4471", new M.ChildDetails("9434765919", "Amelia", "Testchild", new DateOnly(2024, 3, 14)),
+            new M.ActorRef("uhl-health", "Named Nurse for Safeguarding"), "leics-socialcare", M.ConcernCategory.Neglect, M.HarmLevel.Standard,
+            "Repeated missed appointments; weight below the 2nd centile.");
+
+        await hospital.SendAsync(M.Addresses.HubInbound, raise, Guid.NewGuid());
+        await hospital.SendAsync(M.Addresses.HubInbound, raise, Guid.NewGuid()); // a retry under a new message id
+        await WaitUntil(() => hub.Count("Concerns", "Status = 'Decided'") == 1);
+        await Task.Delay(1000);
+
+        Assert.Equal(1, hub.Count("Concerns"));
+        Assert.Equal(1, socialCare.InboxCount(nameof(M.ConcernRaised)));
+        Assert.Equal(2, hub.Count("Outbox", "MessageType LIKE '%ConcernAccepted' AND Destination = 'agency.uhl-health'"));
+    }
+
+    [Fact]
+    public async Task A_bad_concern_raised_on_the_bus_is_refused_to_the_raiser_and_stores_nothing()
+    {
+        var hub = await StartHubAsync();
+        await using var hospital = await TestBus.StartAsync(broker);
+        var raise = new M.RaiseConcern("ice-4472", new M.ChildDetails("9434765918", "Amelia", "Testchild", new DateOnly(2024, 3, 14)),
+            new M.ActorRef("uhl-health", "Named Nurse for Safeguarding"), "leics-socialcare", M.ConcernCategory.Neglect, M.HarmLevel.Standard, "x");
+
+        await hospital.SendAsync(M.Addresses.HubInbound, raise, Guid.NewGuid());
+        await WaitUntil(() => hub.Count("Outbox", "MessageType LIKE '%ConcernRefused'") == 1);
+
+        Assert.Equal(0, hub.Count("Concerns"));
+        Assert.Equal(0, hub.Count("ChildFiles"));
+        Assert.Equal(1, hub.Count("Outbox", "Destination = 'agency.uhl-health' AND Body LIKE '%child.nhs_number%modulus 11%'"));
     }
 
     [Fact]

@@ -50,3 +50,22 @@ public record ConcernStatusChanged(
     DateTimeOffset At,
     ConcernDecision? Decision,
     string? Reason);
+
+/// <summary>Raising agency to the hub: raise a concern (the bus twin of the RaiseConcern RPC). Idempotent per
+/// (raising agency, idempotency key).</summary>
+public record RaiseConcern(
+    string IdempotencyKey,
+    ChildDetails Child,
+    ActorRef RaisedBy,
+    string AddressedToAgencyCode,
+    ConcernCategory Category,
+    HarmLevel HarmLevel,
+    string Details);
+
+/// <summary>Hub to the raising agency: the concern is on the hub's record under this id and reference.</summary>
+public record ConcernAccepted(string IdempotencyKey, Guid ConcernId, string Reference, string ChildFileId, DateTimeOffset RaisedAt);
+
+public record FieldError(string Field, string Description);
+
+/// <summary>Hub to the raising agency: the RaiseConcern it sent was refused and nothing was stored.</summary>
+public record ConcernRefused(string IdempotencyKey, IReadOnlyList<FieldError> Errors);

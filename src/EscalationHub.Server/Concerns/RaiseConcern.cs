@@ -7,15 +7,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace EscalationHub.Server.Concerns;
 
-public sealed record RaiseConcernCommand(
-    string IdempotencyKey,
-    ChildDetails Child,
-    ActorRef RaisedBy,
-    string AddressedToAgency,
-    ConcernCategory Category,
-    HarmLevel HarmLevel,
-    string Details);
-
 public sealed record RaisedConcern(Concern Concern, ChildFile ChildFile, bool Created);
 
 public sealed class IdempotencyKeyReusedException(string key)
@@ -25,7 +16,7 @@ public sealed class IdempotencyKeyReusedException(string key)
 /// A repeated idempotency key returns the concern the first call created and adds nothing.</summary>
 public sealed class RaiseConcernHandler(HubDbContext db, OutboxSignal outbox, TimeProvider clock)
 {
-    public async Task<RaisedConcern> HandleAsync(RaiseConcernCommand command, CancellationToken cancellationToken)
+    public async Task<RaisedConcern> HandleAsync(RaiseConcern command, CancellationToken cancellationToken)
     {
         var requestHash = Hash(command);
         for (var attempt = 1; ; attempt++)
@@ -34,7 +25,7 @@ public sealed class RaiseConcernHandler(HubDbContext db, OutboxSignal outbox, Ti
             {
                 return await TryRaiseAsync(command, requestHash, cancellationToken);
             }
-            catch (DbUpdateException) when (attempt < 3)
+            catch (DbUpdateException) when (attempt < 3 && db.Database.CurrentTransaction is null)
             {
                 // A concurrent call won a race on a unique key (the same idempotency key, or a first file for the
                 // same child): start again, and find what it stored.
@@ -43,13 +34,14 @@ public sealed class RaiseConcernHandler(HubDbContext db, OutboxSignal outbox, Ti
         }
     }
 
-    private async Task<RaisedConcern> TryRaiseAsync(RaiseConcernCommand command, string requestHash, CancellationToken cancellationToken)
+    private async Task<RaisedConcern> TryRaiseAsync(RaiseConcern command, string requestHash, CancellationToken cancellationToken)
     {
         var existing = await FindAsync(command, requestHash, cancellationToken);
         if (existing is not null) return existing;
 
         var now = clock.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Inside a bus consumer the inbox's transaction is already open and commits the whole effect.
+        await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
         var childFile = await FindOrOpenChildFileAsync(command.Child, now, cancellationToken);
         var concern = new Concern
         {
@@ -60,7 +52,7 @@ public sealed class RaiseConcernHandler(HubDbContext db, OutboxSignal outbox, Ti
             RaisedByRole = command.RaisedBy.Role,
             IdempotencyKey = command.IdempotencyKey,
             RequestHash = requestHash,
-            AddressedToAgency = command.AddressedToAgency,
+            AddressedToAgency = command.AddressedToAgencyCode,
             Category = command.Category,
             HarmLevel = command.HarmLevel,
             Details = command.Details,
@@ -74,18 +66,23 @@ public sealed class RaiseConcernHandler(HubDbContext db, OutboxSignal outbox, Ti
             ConcernId = concern.Id, Sequence = 1, Status = ConcernStatus.Received, At = now,
             ByAgency = command.RaisedBy.AgencyCode, ByRole = command.RaisedBy.Role,
         });
-        db.Enqueue(Addresses.AgencyQueue(command.AddressedToAgency), new ConcernRaised(
+        db.Enqueue(Addresses.AgencyQueue(command.AddressedToAgencyCode), new ConcernRaised(
             concern.Id, concern.Reference, childFile.Id,
             command.Child with { NhsNumber = childFile.NhsNumber },
-            command.RaisedBy, command.AddressedToAgency, command.Category, command.HarmLevel, command.Details, now), now);
+            command.RaisedBy, command.AddressedToAgencyCode, command.Category, command.HarmLevel, command.Details, now), now);
+        db.Enqueue(Addresses.AgencyQueue(command.RaisedBy.AgencyCode),
+            new ConcernAccepted(command.IdempotencyKey, concern.Id, concern.Reference, childFile.Id, now), now);
 
         await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        outbox.Committed.Notify();
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            outbox.Committed.Notify();
+        }
         return new RaisedConcern(concern, childFile, Created: true);
     }
 
-    private async Task<RaisedConcern?> FindAsync(RaiseConcernCommand command, string requestHash, CancellationToken cancellationToken)
+    private async Task<RaisedConcern?> FindAsync(RaiseConcern command, string requestHash, CancellationToken cancellationToken)
     {
         var existing = await db.Concerns.AsNoTracking().SingleOrDefaultAsync(
             c => c.RaisedByAgency == command.RaisedBy.AgencyCode && c.IdempotencyKey == command.IdempotencyKey, cancellationToken);
@@ -116,10 +113,10 @@ public sealed class RaiseConcernHandler(HubDbContext db, OutboxSignal outbox, Ti
         return file;
     }
 
-    private static string Hash(RaiseConcernCommand c)
+    private static string Hash(RaiseConcern c)
     {
         var canonical = string.Join('\u001f', c.Child.NhsNumber, c.Child.GivenName, c.Child.FamilyName, c.Child.DateOfBirth.ToString("O"),
-            c.RaisedBy.AgencyCode, c.RaisedBy.Role, c.AddressedToAgency, c.Category, c.HarmLevel, c.Details);
+            c.RaisedBy.AgencyCode, c.RaisedBy.Role, c.AddressedToAgencyCode, c.Category, c.HarmLevel, c.Details);
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
     }
 }

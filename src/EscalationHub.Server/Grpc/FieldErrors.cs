@@ -12,6 +12,8 @@ public sealed class FieldErrors
 
     public bool HasErrors => badRequest.FieldViolations.Count > 0;
 
+    public IEnumerable<(string Field, string Description)> All => badRequest.FieldViolations.Select(v => (v.Field, v.Description));
+
     public void Add(string field, string description) =>
         badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = description });
 

@@ -26,11 +26,13 @@ public static class MessagingRegistration
             Addresses.HubInbound,
             x =>
             {
+                x.AddConsumer<RaiseConcernConsumer>();
                 x.AddConsumer<AcknowledgeConcernConsumer>();
                 x.AddConsumer<DecideConcernConsumer>();
             },
             (e, context) =>
             {
+                e.ConfigureConsumer<RaiseConcernConsumer>(context);
                 e.ConfigureConsumer<AcknowledgeConcernConsumer>(context);
                 e.ConfigureConsumer<DecideConcernConsumer>(context);
             }));

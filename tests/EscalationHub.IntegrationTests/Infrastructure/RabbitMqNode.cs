@@ -48,9 +48,17 @@ public sealed class RabbitMqNode : IAsyncLifetime
         server.BeginOutputReadLine();
         server.BeginErrorReadLine();
 
-        var ready = await Task.Run(() => Run("rabbitmqctl", $"-n {NodeName} --timeout 60 await_startup", TimeSpan.FromSeconds(90)));
-        if (ready.ExitCode != 0)
-            throw new InvalidOperationException($"RabbitMQ node {NodeName} did not start on port {Port}: {ready.Output}\n{Logs()}");
+        // await_startup fails at once while the node has not registered with epmd yet: ask again until it answers.
+        var until = DateTime.UtcNow.AddSeconds(90);
+        var ready = (ExitCode: -1, Output: "");
+        while (DateTime.UtcNow < until)
+        {
+            ready = await Task.Run(() => Run("rabbitmqctl", $"-n {NodeName} --timeout 60 await_startup", TimeSpan.FromSeconds(75)));
+            if (ready.ExitCode == 0) return;
+            if (server.HasExited) break;
+            await Task.Delay(500);
+        }
+        throw new InvalidOperationException($"RabbitMQ node {NodeName} did not start on port {Port}: {ready.Output}\n{Logs()}");
     }
 
     public async Task StopAsync()

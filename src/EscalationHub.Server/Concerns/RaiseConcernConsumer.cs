@@ -1,0 +1,42 @@
+using EscalationHub.Contracts.Messages;
+using EscalationHub.Messaging;
+using EscalationHub.Server.Agencies;
+using EscalationHub.Server.Grpc;
+using EscalationHub.Server.Messaging;
+using EscalationHub.Server.Store;
+using MassTransit;
+
+namespace EscalationHub.Server.Concerns;
+
+/// <summary>The bus side of RaiseConcern: the same rules and handler as the RPC. The raiser is answered on its
+/// own queue: ConcernAccepted with the hub's id and reference (again for a repeat), or ConcernRefused naming
+/// the fields at fault, having stored nothing else.</summary>
+public sealed class RaiseConcernConsumer(
+    HubInbox inbox, RaiseConcernHandler handler, HubDbContext db, AgencyDirectory agencies, TimeProvider clock)
+    : IConsumer<RaiseConcern>
+{
+    public async Task Consume(ConsumeContext<RaiseConcern> context)
+    {
+        var raiser = context.Message.RaisedBy?.AgencyCode;
+        if (raiser is null || agencies.Find(raiser) is null)
+            throw new RefusedMessageException($"RaiseConcern from unknown agency '{raiser}': nobody to answer");
+
+        await inbox.ApplyOnceAsync(context, async () =>
+        {
+            var now = clock.GetUtcNow();
+            var errors = new FieldErrors();
+            var command = RaiseConcernValidation.Validate(context.Message, agencies, now, errors);
+            if (errors.HasErrors)
+            {
+                db.Enqueue(Addresses.AgencyQueue(raiser), new ConcernRefused(context.Message.IdempotencyKey ?? "",
+                    errors.All.Select(e => new FieldError(e.Field, e.Description)).ToList()), now);
+                return;
+            }
+
+            var raised = await handler.HandleAsync(command, context.CancellationToken);
+            if (!raised.Created)
+                db.Enqueue(Addresses.AgencyQueue(raiser), new ConcernAccepted(command.IdempotencyKey, raised.Concern.Id,
+                    raised.Concern.Reference, raised.Concern.ChildFileId, raised.Concern.RaisedAt), now);
+        });
+    }
+}
