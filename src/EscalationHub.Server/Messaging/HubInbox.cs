@@ -19,10 +19,18 @@ public sealed class HubInbox(HubDbContext db, OutboxSignal outbox, TimeProvider 
             return false;
         }
 
-        db.Inbox.Add(new InboxMessage { MessageId = messageId, MessageType = typeof(T).FullName!, ProcessedAt = clock.GetUtcNow() });
-        await apply();
-        await db.SaveChangesAsync(context.CancellationToken);
-        await transaction.CommitAsync(context.CancellationToken);
+        try
+        {
+            db.Inbox.Add(new InboxMessage { MessageId = messageId, MessageType = typeof(T).FullName!, ProcessedAt = clock.GetUtcNow() });
+            await apply();
+            await db.SaveChangesAsync(context.CancellationToken);
+            await transaction.CommitAsync(context.CancellationToken);
+        }
+        catch
+        {
+            db.ChangeTracker.Clear(); // nothing of a failed attempt may leak into the next one on this context
+            throw;
+        }
         outbox.Committed.Notify();
         return true;
     }

@@ -2,6 +2,7 @@ using EscalationHub.Contracts.Messages;
 using EscalationHub.Messaging;
 using EscalationHub.Server.Agencies;
 using EscalationHub.Server.Concerns;
+using EscalationHub.Server.Disagreements;
 using MassTransit;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -29,12 +30,14 @@ public static class MessagingRegistration
                 x.AddConsumer<RaiseConcernConsumer>();
                 x.AddConsumer<AcknowledgeConcernConsumer>();
                 x.AddConsumer<DecideConcernConsumer>();
+                x.AddConsumer<DisagreementCommandConsumer>();
             },
             (e, context) =>
             {
                 e.ConfigureConsumer<RaiseConcernConsumer>(context);
                 e.ConfigureConsumer<AcknowledgeConcernConsumer>(context);
                 e.ConfigureConsumer<DecideConcernConsumer>(context);
+                e.ConfigureConsumer<DisagreementCommandConsumer>(context);
             }));
 
         builder.AddEscalationHubBus();
