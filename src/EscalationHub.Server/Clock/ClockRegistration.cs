@@ -13,9 +13,10 @@ public static class ClockRegistration
     public static IHostApplicationBuilder AddHubClock(this IHostApplicationBuilder builder)
     {
         var offsetFile = builder.Configuration["Clock:OffsetFile"];
-        builder.Services.TryAddSingleton<TimeProvider>(string.IsNullOrWhiteSpace(offsetFile)
+        // Replace, not add: the host has already registered TimeProvider.System.
+        builder.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(string.IsNullOrWhiteSpace(offsetFile)
             ? TimeProvider.System
-            : new OffsetClock(Path.GetFullPath(offsetFile)));
+            : new OffsetClock(Path.GetFullPath(offsetFile))));
 
         var calendar = (builder.Configuration.GetSection("WorkingCalendar").Get<WorkingCalendarOptions>() ?? new WorkingCalendarOptions()).Build();
         builder.Services.AddSingleton(calendar);
@@ -37,7 +38,7 @@ public static class ClockRegistration
 internal sealed class OffsetClock(string path) : TimeProvider
 {
     private TimeSpan offset;
-    private long readAt = long.MinValue;
+    private long readAt = -1_000_000; // TickCount64 minus this must not overflow
 
     public override DateTimeOffset GetUtcNow()
     {
