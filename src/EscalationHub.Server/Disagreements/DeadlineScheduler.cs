@@ -39,6 +39,15 @@ public sealed class DeadlineScheduler(
         }
     }
 
+    /// <summary>The earliest-due disagreements whose deadline has passed: a range seek on a partial index.</summary>
+    public static IQueryable<string> DueForEscalation(HubDbContext db, DateTimeOffset now) =>
+        db.Disagreements.AsNoTracking().Where(d => d.AutoEscalateAt != null && d.AutoEscalateAt < now)
+            .OrderBy(d => d.AutoEscalateAt).Select(d => d.Id).Take(Batch);
+
+    public static IQueryable<string> DueForWarning(HubDbContext db, DateTimeOffset now) =>
+        db.Disagreements.AsNoTracking().Where(d => d.WarnAt != null && d.WarnAt <= now)
+            .OrderBy(d => d.WarnAt).Select(d => d.Id).Take(Batch);
+
     /// <returns>How long it may sleep before the next deadline or warning falls due.</returns>
     public async Task<TimeSpan> RunOnceAsync(CancellationToken cancellationToken)
     {
@@ -46,8 +55,7 @@ public sealed class DeadlineScheduler(
         var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
         var now = clock.GetUtcNow();
 
-        var dueEscalations = await db.Disagreements.AsNoTracking().Where(d => d.AutoEscalateAt != null && d.AutoEscalateAt < now)
-            .OrderBy(d => d.AutoEscalateAt).Select(d => d.Id).Take(Batch).ToListAsync(cancellationToken);
+        var dueEscalations = await DueForEscalation(db, now).ToListAsync(cancellationToken);
         foreach (var id in dueEscalations)
         {
             await using var work = scopes.CreateAsyncScope();
@@ -55,8 +63,7 @@ public sealed class DeadlineScheduler(
                 logger.LogWarning("Disagreement {Id} escalated automatically: its stage deadline passed unresolved", id);
         }
 
-        var dueWarnings = await db.Disagreements.AsNoTracking().Where(d => d.WarnAt != null && d.WarnAt <= now)
-            .OrderBy(d => d.WarnAt).Select(d => d.Id).Take(Batch).ToListAsync(cancellationToken);
+        var dueWarnings = await DueForWarning(db, now).ToListAsync(cancellationToken);
         foreach (var id in dueWarnings)
         {
             await using var work = scopes.CreateAsyncScope();
