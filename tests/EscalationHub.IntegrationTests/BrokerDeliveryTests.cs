@@ -107,7 +107,7 @@ public sealed class BrokerDeliveryTests(RabbitMqNode broker) : IAsyncLifetime
         Assert.Equal(2, hub.Count("ConcernStatusChanges")); // received, acknowledged: once
         Assert.Equal(1, hub.Count("Outbox", "MessageType LIKE '%ConcernStatusChanged'")); // the raiser is told once
         Assert.Contains("already applied", hub.Output);
-        var stored = await hub.Concerns.GetConcernAsync(new GetConcernRequest { ConcernId = concern.ConcernId });
+        var stored = await hub.Concerns.GetConcernAsync(new GetConcernRequest { ConcernId = concern.ConcernId, AgencyCode = "uhl-health" });
         Assert.Equal(ConcernStatus.Acknowledged, stored.Status);
     }
 
