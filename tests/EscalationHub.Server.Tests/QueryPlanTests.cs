@@ -1,4 +1,5 @@
 using EscalationHub.Server.Disagreements;
+using EscalationHub.Server.Messaging;
 using EscalationHub.Server.Store;
 using Microsoft.EntityFrameworkCore;
 
@@ -33,7 +34,7 @@ public sealed class QueryPlanTests : IDisposable
     public void Finding_unsent_outbox_messages_seeks_the_unsent_index()
     {
         using var db = store.NewContext();
-        var plan = Plan(db, db.Outbox.Where(o => o.SentAt == null).OrderBy(o => o.Sequence).Take(100));
+        var plan = Plan(db, OutboxDispatcher.Unsent(db, 100));
         Assert.Contains("IX_Outbox_Unsent", plan);
     }
 

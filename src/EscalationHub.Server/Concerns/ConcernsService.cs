@@ -43,7 +43,7 @@ public sealed class ConcernsService(
         var id = (await LoadForPartyAsync(request.ConcernId, request.AgencyCode, context.CancellationToken)).Id;
         var cancellationToken = context.CancellationToken;
 
-        var signal = watchers.For(id);
+        using var watch = watchers.Watch(id);
         var sent = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -55,7 +55,7 @@ public sealed class ConcernsService(
                 sent = change.Sequence;
                 if (change.Status == M.ConcernStatus.Decided) return;
             }
-            await signal.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+            await watch.Signal.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
         }
     }
 

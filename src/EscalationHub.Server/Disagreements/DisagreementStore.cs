@@ -180,5 +180,5 @@ public sealed class DisagreementSignals
         Scheduler.Notify();
     }
 
-    public Signal For(string disagreementId) => watchers.For(disagreementId);
+    public KeyedSignals<string>.Lease Watch(string disagreementId) => watchers.Watch(disagreementId);
 }

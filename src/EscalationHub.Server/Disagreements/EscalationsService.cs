@@ -75,7 +75,7 @@ public sealed class EscalationsService(IServiceProvider services, HubDbContext d
     {
         var (row, _) = await LoadForPartyAsync(r.DisagreementId, r.AgencyCode, context.CancellationToken);
         var cancellationToken = context.CancellationToken;
-        var signal = signals.For(row.Id);
+        using var watch = signals.Watch(row.Id);
         var sent = Math.Max(0, r.AfterSequence);
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -92,7 +92,7 @@ public sealed class EscalationsService(IServiceProvider services, HubDbContext d
                     if (domainEvent is Closed) return;
                 }
             }
-            await signal.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+            await watch.Signal.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
         }
     }
 

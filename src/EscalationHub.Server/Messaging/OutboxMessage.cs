@@ -14,6 +14,9 @@ public sealed class OutboxMessage
     public DateTimeOffset? SentAt { get; set; }
     public int Attempts { get; set; }
     public string? LastError { get; set; }
+    /// <summary>Set when the row can never be sent (its type or body no longer reads): it is set aside, loudly, so it
+    /// cannot hold up every message behind it.</summary>
+    public DateTimeOffset? FailedAt { get; set; }
 }
 
 /// <summary>A message the hub has applied: committed with its effect, so a redelivery changes nothing.</summary>

@@ -52,7 +52,7 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             e.Property(o => o.Sequence).ValueGeneratedOnAdd();
             e.HasIndex(o => o.MessageId).IsUnique();
             // The dispatcher's query reads only the unsent rows: cost stays flat as history grows.
-            e.HasIndex(o => o.Sequence).HasFilter("SentAt IS NULL").HasDatabaseName("IX_Outbox_Unsent");
+            e.HasIndex(o => o.Sequence).HasFilter("SentAt IS NULL AND FailedAt IS NULL").HasDatabaseName("IX_Outbox_Unsent");
         });
 
         model.Entity<InboxMessage>(e => e.HasKey(i => i.MessageId));

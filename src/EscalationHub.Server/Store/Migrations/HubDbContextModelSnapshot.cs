@@ -329,6 +329,9 @@ namespace EscalationHub.Server.Store.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("FailedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("LastError")
                         .HasColumnType("TEXT");
 
@@ -349,7 +352,7 @@ namespace EscalationHub.Server.Store.Migrations
 
                     b.HasIndex("Sequence")
                         .HasDatabaseName("IX_Outbox_Unsent")
-                        .HasFilter("SentAt IS NULL");
+                        .HasFilter("SentAt IS NULL AND FailedAt IS NULL");
 
                     b.ToTable("Outbox");
                 });
