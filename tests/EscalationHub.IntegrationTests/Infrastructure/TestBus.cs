@@ -11,11 +11,11 @@ public sealed class TestBus : IAsyncDisposable
 
     private TestBus(IBusControl bus) => this.bus = bus;
 
-    public static async Task<TestBus> StartAsync(RabbitMqNode broker)
+    public static async Task<TestBus> StartAsync(RabbitMqNode broker, string virtualHost = "/")
     {
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
-            cfg.Host("127.0.0.1", (ushort)broker.Port, "/", h =>
+            cfg.Host("127.0.0.1", (ushort)broker.Port, virtualHost, h =>
             {
                 h.Username("guest");
                 h.Password("guest");
