@@ -13,7 +13,10 @@ public sealed class RabbitMqNode : IAsyncLifetime
     private Process? server;
     private bool epmdWasRunning;
 
-    public string NodeName { get; } = $"ehtest{Environment.ProcessId}@localhost";
+    public string NodeName { get; init; } = $"ehtest{Environment.ProcessId}@localhost";
+
+    /// <summary>A rabbitmq.conf to boot with (RABBITMQ_CONFIG_FILE); none by default.</summary>
+    public string? ConfigFile { get; init; }
     public int Port { get; } = Ports.Free(10000, 30000);
     public string AmqpUri => $"amqp://guest:guest@127.0.0.1:{Port}/";
 
@@ -108,6 +111,7 @@ public sealed class RabbitMqNode : IAsyncLifetime
                 ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(directory, "enabled_plugins"),
             },
         };
+        if (ConfigFile is not null) start.Environment["RABBITMQ_CONFIG_FILE"] = ConfigFile;
         server = Process.Start(start)!;
         server.OutputDataReceived += (_, _) => { };
         server.ErrorDataReceived += (_, _) => { };
