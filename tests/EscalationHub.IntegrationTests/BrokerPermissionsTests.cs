@@ -129,6 +129,36 @@ public sealed class BrokerPermissionsTests(RabbitMqNode broker) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_social_care_adapter_running_on_stolen_police_credentials_is_refused_its_queue_and_never_sees_the_concern()
+    {
+        var quorum = new Dictionary<string, string> { ["Messaging:QuorumQueues"] = "true" };
+        var hub = await TestHub.StartAsync(UriOf("hub"), quorum);
+        running.Add(hub);
+        var impostor = await TestAdapter.StartSocialCareAsync(UriOf("leics-police"), "leics-socialcare", quorum, waitUntilHealthy: false);
+        running.Add(impostor);
+
+        var concern = await hub.Concerns.RaiseConcernAsync(Requests.HospitalReferral());
+        await WaitUntil(() => impostor.Output.Contains("ACCESS_REFUSED"));
+        await Task.Delay(2000); // time in which a consuming adapter would have acknowledged
+
+        var stored = await hub.Concerns.GetConcernAsync(new GetConcernRequest { ConcernId = concern.ConcernId });
+        Assert.Equal(ConcernStatus.Received, stored.Status);
+        Assert.Equal(0, impostor.InboxCount(nameof(M.ConcernRaised)));
+        Assert.Equal(1u, await MessageCountAsync("agency.leics-socialcare")); // still waiting for the real adapter
+        Assert.Equal(503, await impostor.HealthStatusAsync()); // MassTransit's bus health check: the endpoint is faulted
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        var until = DateTime.UtcNow + Patience;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException("the condition was not met in time");
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
     public async Task Running_the_system_declares_nothing_beyond_the_definitions_so_no_temporary_bus_queue_needs_a_permission()
     {
         var quorum = new Dictionary<string, string> { ["Messaging:QuorumQueues"] = "true" };
