@@ -7,8 +7,9 @@ namespace EscalationHub.Messaging;
 
 /// <summary>Declares every queue this process sends to exactly as MassTransit's receive endpoint declares it
 /// (a fanout exchange bound to a durable queue of the same name), and the exchange-to-exchange bindings the
-/// process relies on, so that a message sent before its consumer ever started is queued, not dropped as unroutable. Senders wait for <see cref="BusEndpoints.SendQueuesDeclared"/>;
-/// while the broker is unreachable this keeps trying.</summary>
+/// process relies on, so that a message sent before its consumer ever started is queued, not dropped as
+/// unroutable. Senders wait for <see cref="BusEndpoints.SendQueuesDeclared"/>; while the broker is unreachable
+/// this keeps trying.</summary>
 internal sealed class DurableTopology(IOptions<BusSettings> options, BusEndpoints endpoints, ILogger<DurableTopology> logger)
     : BackgroundService
 {
