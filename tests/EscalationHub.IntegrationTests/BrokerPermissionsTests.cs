@@ -85,6 +85,7 @@ public sealed class BrokerPermissionsTests(RabbitMqNode broker) : IAsyncLifetime
 
         var reason = await RefusalOfAsync(refused, c => PublishAsync(c, exchange));
         await PublishAsync(own, "hub.inbound.leics-police"); // confirmed and routed (mandatory), or this throws
+        await WaitUntil(async () => await MessageCountAsync("hub.inbound") > 0); // the queue's count trails the confirm
 
         Assert.Equal(AccessRefused, reason.ReplyCode);
         Assert.Contains("ACCESS_REFUSED", reason.ReplyText);
@@ -148,10 +149,12 @@ public sealed class BrokerPermissionsTests(RabbitMqNode broker) : IAsyncLifetime
         Assert.Equal(503, await impostor.HealthStatusAsync()); // MassTransit's bus health check: the endpoint is faulted
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
+    private static Task WaitUntil(Func<bool> condition) => WaitUntil(() => Task.FromResult(condition()));
+
+    private static async Task WaitUntil(Func<Task<bool>> condition)
     {
         var until = DateTime.UtcNow + Patience;
-        while (!condition())
+        while (!await condition())
         {
             if (DateTime.UtcNow > until) throw new TimeoutException("the condition was not met in time");
             await Task.Delay(200);
