@@ -72,6 +72,25 @@ public sealed class ComposeFileTests
     }
 
     [Fact]
+    public void Every_app_service_project_publishes_as_the_Dockerfile_publishes_it_with_its_own_settings()
+    {
+        Assert.All(BuiltApps.DistinctBy(s => s.Project), service =>
+        {
+            var (exitCode, output, directory) = DotnetPublish.Run(service.Project, service.Assembly);
+            try
+            {
+                Assert.True(exitCode == 0, $"dotnet publish {service.Project} failed:\n{output}");
+                Assert.True(File.Exists(Path.Combine(directory, service.Assembly + ".dll")));
+                Assert.Equal(File.ReadAllText(Repo.PathOf(service.Project, "appsettings.json")), File.ReadAllText(Path.Combine(directory, "appsettings.json")));
+            }
+            finally
+            {
+                try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+            }
+        });
+    }
+
+    [Fact]
     public void Every_environment_variable_of_an_app_service_is_a_setting_its_code_reads()
     {
         Assert.NotEmpty(BuiltApps);
