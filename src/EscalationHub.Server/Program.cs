@@ -1,6 +1,7 @@
 using EscalationHub.Server;
 using EscalationHub.Server.Concerns;
 using EscalationHub.Server.Grpc;
+using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Messaging;
 using EscalationHub.Server.Store;
 
@@ -9,10 +10,12 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.AddHubStore();
 builder.AddHubGrpc();
 builder.AddConcerns();
+builder.AddHubLedger();
 builder.AddEmbeddedAdapters();
 builder.AddHubMessaging();
 
 var app = builder.Build();
 await app.MigrateHubStoreAsync();
 app.MapHubGrpc();
+app.MapHubLedger();
 await app.RunAsync();

@@ -29,12 +29,14 @@ public static class MessagingRegistration
                 x.AddConsumer<RaiseConcernConsumer>();
                 x.AddConsumer<AcknowledgeConcernConsumer>();
                 x.AddConsumer<DecideConcernConsumer>();
+                Ledger.LedgerRegistration.AddLedgerConsumers(x);
             },
             (e, context) =>
             {
                 e.ConfigureConsumer<RaiseConcernConsumer>(context);
                 e.ConfigureConsumer<AcknowledgeConcernConsumer>(context);
                 e.ConfigureConsumer<DecideConcernConsumer>(context);
+                Ledger.LedgerRegistration.ConfigureLedgerConsumers(e, context);
             }));
 
         builder.AddEscalationHubBus();

@@ -1,4 +1,5 @@
 using EscalationHub.Server.Concerns;
+using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Messaging;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,6 +12,10 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
     public DbSet<ConcernStatusChange> ConcernStatusChanges => Set<ConcernStatusChange>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<InboxMessage> Inbox => Set<InboxMessage>();
+    public DbSet<LedgerEntryRecord> LedgerEntries => Set<LedgerEntryRecord>();
+    public DbSet<LedgerNodeRecord> LedgerNodes => Set<LedgerNodeRecord>();
+    public DbSet<LedgerTreeHeadRecord> LedgerTreeHeads => Set<LedgerTreeHeadRecord>();
+    public DbSet<AgencyKeyRecord> AgencyKeys => Set<AgencyKeyRecord>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -51,6 +56,8 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
         });
 
         model.Entity<InboxMessage>(e => e.HasKey(i => i.MessageId));
+
+        LedgerModel.Configure(model);
 
         // SQLite cannot order by DateTimeOffset; store instants as UTC ticks, which sort and compare correctly.
         foreach (var entity in model.Model.GetEntityTypes())

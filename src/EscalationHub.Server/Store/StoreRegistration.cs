@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using EscalationHub.Server.Ledger;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace EscalationHub.Server.Store;
@@ -14,9 +15,13 @@ public static class StoreRegistration
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         builder.Services.AddSingleton(new StoreLocation(path));
         builder.Services.AddDbContext<HubDbContext>(options => options
-            .UseSqlite($"Data Source={path};Pooling=True;Default Timeout=30")
-            .AddInterceptors(new SqlitePragmas()));
+            .UseSqlite(ConnectionString(path))
+            .AddInterceptors(new SqlitePragmas(), new AppendOnlyGuard()));
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
+        // Every state change goes through the single writer, which group-commits concurrent commands.
+        builder.Services.AddSingleton<CommitCoordinator>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CommitCoordinator>());
+        builder.Services.AddScoped<HubUnitOfWork>();
         return builder;
     }
 
@@ -30,10 +35,12 @@ public static class StoreRegistration
         app.Services.GetRequiredService<StoreLocation>().Ready = true;
     }
 
+    internal static string ConnectionString(string path) => $"Data Source={path};Pooling=True;Default Timeout=30";
+
+    internal const string Pragmas = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+
     private sealed class SqlitePragmas : DbConnectionInterceptor
     {
-        private const string Pragmas = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
-
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
         {
             using var command = connection.CreateCommand();
