@@ -57,8 +57,9 @@ internal sealed class StoredLedger(string path)
         while (reader.Read())
         {
             var sequence = reader.GetInt64(0);
-            var bytes = (byte[])reader[1];
-            var leaf = reader.IsDBNull(2) ? null : MerkleHash.FromBytes((byte[])reader[2]);
+            // GetFieldValue, not a cast: a row rewritten as TEXT is still read (and then fails its hash).
+            var bytes = reader.GetFieldValue<byte[]>(1);
+            var leaf = reader.IsDBNull(2) ? null : Hash(reader.GetFieldValue<byte[]>(2));
             if (LedgerEntry.TryParse(bytes, out var entry, out _)
                 && (entry.ChildFileId != reader.GetString(3) || entry.CaseId != (reader.IsDBNull(4) ? null : reader.GetString(4))
                     || entry.EntryType != reader.GetString(5) || entry.AuthorAgencyCode != reader.GetString(6)))
@@ -69,6 +70,9 @@ internal sealed class StoredLedger(string path)
             yield return LedgerRow.ForEntry(sequence, bytes, leaf);
         }
     }
+
+    // A stored hash of the wrong length cannot match anything: all zeros make it fail as a mismatch, not a crash.
+    private static MerkleHash Hash(byte[] bytes) => bytes.Length == MerkleHash.Length ? MerkleHash.FromBytes(bytes) : MerkleHash.FromBytes(new byte[MerkleHash.Length]);
 
     private SqliteConnection Open()
     {

@@ -57,7 +57,7 @@ public static class VerifyCommand
             {
                 if (stored == 0)
                 {
-                    AnsiConsole.MarkupLine("[green]ok[/]: the ledger is empty");
+                    Console.WriteLine("ok: the ledger is empty");
                     return ExitCodes.Ok;
                 }
                 return Tampered($"{stored} entries are stored but there is no signed tree head: the heads were removed");
@@ -87,20 +87,26 @@ public static class VerifyCommand
 
             if (source.ColumnFault is { } columnFault) return Tampered(columnFault);
             if (!result.IsValid) return Tampered(result.ToString());
-            AnsiConsole.MarkupLine($"[green]ok[/]: {Markup.Escape(result.ToString())} signed {head.Timestamp:u}");
+            Console.WriteLine($"ok: {result} signed {head.Timestamp:u}");
             if (stored > head.TreeSize)
-                AnsiConsole.MarkupLine($"note: {stored - head.TreeSize} entries are newer than the newest signed head and were not verified");
+                Console.WriteLine($"note: {stored - head.TreeSize} entries are newer than the newest signed head and were not verified");
             return ExitCodes.Ok;
         }
         catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException or ArgumentException)
         {
             return Usage($"cannot read the store or key: {ex.Message}");
         }
+        catch (Exception ex) when (ex is InvalidCastException or FormatException or InvalidOperationException)
+        {
+            // Rows the verifier cannot even read (wrong column types): the store is damaged or tampered with.
+            return Tampered($"the ledger tables cannot be read as a ledger: {ex.Message}");
+        }
     }
 
     private static int Tampered(string line)
     {
-        AnsiConsole.MarkupLine($"[red]TAMPERED[/]: {Markup.Escape(line)}");
+        // Plain lines, never wrapped, so scripts and logs can match them.
+        Console.WriteLine($"TAMPERED: {line}");
         return ExitCodes.Tampered;
     }
 
