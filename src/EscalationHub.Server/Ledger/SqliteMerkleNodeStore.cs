@@ -40,7 +40,7 @@ public sealed class SqliteMerkleNodeStore(SqliteConnection connection, SqliteTra
         return hashes;
     }
 
-    public async ValueTask PutAsync(IReadOnlyList<MerkleNode> nodes, CancellationToken cancellationToken = default)
+    public ValueTask PutAsync(IReadOnlyList<MerkleNode> nodes, CancellationToken cancellationToken = default)
     {
         if (transaction is null) throw new InvalidOperationException("nodes are written only inside the appending transaction");
         if (insert is null)
@@ -56,8 +56,9 @@ public sealed class SqliteMerkleNodeStore(SqliteConnection connection, SqliteTra
             insert.Parameters[0].Value = id.Level;
             insert.Parameters[1].Value = id.Index;
             insert.Parameters[2].Value = hash.ToArray();
-            await insert.ExecuteNonQueryAsync(cancellationToken);
+            insert.ExecuteNonQuery(); // synchronous underneath; the async form only adds overhead per row
         }
+        return ValueTask.CompletedTask;
     }
 
     public void Dispose() => insert?.Dispose();

@@ -30,7 +30,9 @@ public sealed class CommitCoordinator(
 
     private readonly Channel<WorkItem> queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TreeHeadSigner signer = new(signingKey.Key, clock);
+    private readonly string connectionString = StoreRegistration.ConnectionString(store.Path);
     private SqliteConnection? connection;
+    private Savepoints savepoints = null!;
 
     internal Task<T> ExecuteAsync<T>(HubUnitOfWork unit, HubDbContext db, LedgerWriter ledger,
         Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
@@ -79,19 +81,18 @@ public sealed class CommitCoordinator(
                     item.Fail(new OperationCanceledException(item.CancellationToken));
                     continue;
                 }
-                transaction.Save("command");
+                savepoints.Save(transaction);
                 try
                 {
-                    await item.RunAsync(conn, transaction);
-                    transaction.Release("command");
+                    await item.RunAsync(conn, transaction, connectionString);
+                    savepoints.Release();
                     item.Staged = item.Ledger.TakeStaged();
                     entries.AddRange(item.Staged);
                     done.Add(item);
                 }
                 catch (Exception ex)
                 {
-                    transaction.Rollback("command");
-                    transaction.Release("command");
+                    savepoints.RollBack();
                     item.Ledger.Discard();
                     item.Fail(ex);
                 }
@@ -144,7 +145,7 @@ public sealed class CommitCoordinator(
             p[4].Value = e.AuthorAgencyCode;
             p[5].Value = e.RecordedAt.UtcTicks;
             p[6].Value = e.ToCanonicalBytes();
-            await insert.ExecuteNonQueryAsync();
+            insert.ExecuteNonQuery(); // Microsoft.Data.Sqlite is synchronous underneath: the async form only adds overhead
             staged.Sequence = sequence++;
         }
 
@@ -169,7 +170,33 @@ public sealed class CommitCoordinator(
             pragmas.CommandText = StoreRegistration.Pragmas;
             await pragmas.ExecuteNonQueryAsync();
         }
+        savepoints = new Savepoints(conn);
         return connection = conn;
+    }
+
+    // One savepoint per command, with statements prepared once per connection (cheaper than DbTransaction.Save).
+    private sealed class Savepoints(SqliteConnection connection)
+    {
+        private readonly SqliteCommand save = Prepare(connection, "SAVEPOINT command");
+        private readonly SqliteCommand release = Prepare(connection, "RELEASE command");
+        private readonly SqliteCommand rollBack = Prepare(connection, "ROLLBACK TO command; RELEASE command");
+
+        public void Save(SqliteTransaction transaction)
+        {
+            save.Transaction = release.Transaction = rollBack.Transaction = transaction;
+            save.ExecuteNonQuery();
+        }
+
+        public void Release() => release.ExecuteNonQuery();
+
+        public void RollBack() => rollBack.ExecuteNonQuery();
+
+        private static SqliteCommand Prepare(SqliteConnection connection, string sql)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            return command;
+        }
     }
 
     private async Task ResetConnectionAsync()
@@ -187,13 +214,12 @@ public sealed class CommitCoordinator(
         public List<StagedLedgerEntry> Staged { get; set; } = [];
 
         /// <summary>Runs the work on the caller's DbContext, bound for the duration to the batch's connection and transaction.</summary>
-        public async Task RunAsync(SqliteConnection conn, SqliteTransaction transaction)
+        public async Task RunAsync(SqliteConnection conn, SqliteTransaction transaction, string ownConnectionString)
         {
             var database = db.Database;
-            var ownConnectionString = database.GetConnectionString();
             database.SetDbConnection(conn, contextOwnsConnection: false);
             database.AutoSavepointsEnabled = false; // the batch's savepoint already isolates this command
-            await database.UseTransactionAsync(transaction, CancellationToken);
+            database.UseTransaction(transaction);
             unit.Active = true;
             Ledger.InUnitOfWork = true;
             try
@@ -204,7 +230,7 @@ public sealed class CommitCoordinator(
             {
                 unit.Active = false;
                 Ledger.InUnitOfWork = false;
-                await database.UseTransactionAsync(null);
+                database.UseTransaction(null);
                 database.SetDbConnection(null, contextOwnsConnection: false);
                 database.SetConnectionString(ownConnectionString);
                 database.AutoSavepointsEnabled = true;

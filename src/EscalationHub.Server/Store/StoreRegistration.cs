@@ -14,7 +14,7 @@ public static class StoreRegistration
         var path = Path.GetFullPath(builder.Configuration["Store:Path"] ?? Path.Combine("data", "hub.db"));
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         builder.Services.AddSingleton(new StoreLocation(path));
-        builder.Services.AddDbContext<HubDbContext>(options => options
+        builder.Services.AddDbContextPool<HubDbContext>(options => options
             .UseSqlite(ConnectionString(path))
             .AddInterceptors(new SqlitePragmas(), new AppendOnlyGuard()));
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");

@@ -73,8 +73,8 @@ namespace EscalationHub.Server.Store.Migrations
                 table: "LedgerEntries",
                 columns: new[] { "ChildFileId", "Sequence" });
 
-            // Append-only, enforced by the database too: keep this call when the migration is regenerated.
-            migrationBuilder.Sql(EscalationHub.Server.Ledger.LedgerSchema.CreateTriggersSql);
+            // Node table WITHOUT ROWID, and append-only enforced by the database: keep this call when the migration is regenerated.
+            migrationBuilder.Sql(EscalationHub.Server.Ledger.LedgerSchema.MigrationSql);
         }
 
         /// <inheritdoc />
