@@ -34,6 +34,17 @@ public static class TreeHasher
 
     private const int StackLimit = 4096;
 
+    /// <summary>SHA-256(0x01 || left || right) into <paramref name="destination"/> (32 bytes; may alias either input):
+    /// the allocation-free form proof verification folds with.</summary>
+    internal static void HashChildren(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right, Span<byte> destination)
+    {
+        Span<byte> input = stackalloc byte[1 + 2 * MerkleHash.Length];
+        input[0] = NodePrefix;
+        left.CopyTo(input[1..]);
+        right.CopyTo(input[(1 + MerkleHash.Length)..]);
+        SHA256.HashData(input, destination);
+    }
+
     /// <summary>SHA-256(0x01 || left || right).</summary>
     public static MerkleHash HashChildren(MerkleHash left, MerkleHash right)
     {

