@@ -15,7 +15,8 @@ public static class LedgerBenchmarks
 {
     private static readonly byte[] Payload = """{"addressedTo":"leics-socialcare","category":"PhysicalAbuse","harmLevel":"SignificantHarm","reference":"CN-4KQ7ZP2M"}"""u8.ToArray();
 
-    public static async Task RunAsync(Scale scale, Report report)
+    /// <param name="keep">Keep the files and say where (e.g. to run hubctl ledger verify on the appends store).</param>
+    public static async Task RunAsync(Scale scale, Report report, bool keep = false)
     {
         var directory = Path.Combine(Path.GetTempPath(), $"eh-bench-{Guid.NewGuid():N}");
         try
@@ -26,7 +27,8 @@ public static class LedgerBenchmarks
         finally
         {
             SqliteConnection.ClearAllPools();
-            try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+            if (keep) Console.WriteLine($"kept: {directory} (appends/hub.db is a hub store: try hubctl ledger verify --store on it)");
+            else try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
         }
     }
 
