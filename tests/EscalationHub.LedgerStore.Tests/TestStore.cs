@@ -35,6 +35,7 @@ public sealed class TestStore : IAsyncDisposable
             ["Store:Path"] = Path.Combine(directory, "hub.db"),
             ["Agencies:0:Code"] = "uhl-health", ["Agencies:0:Type"] = "Health",
             ["Agencies:1:Code"] = "leics-socialcare", ["Agencies:1:Type"] = "SocialCare",
+            ["Agencies:2:Code"] = "leics-police", ["Agencies:2:Type"] = "Police",
         });
         builder.Services.AddLogging();
         builder.Services.AddSingleton(TimeProvider.System);

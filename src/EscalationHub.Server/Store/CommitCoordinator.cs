@@ -103,8 +103,9 @@ public sealed class CommitCoordinator(
         }
         catch (Exception ex)
         {
-            logger.LogError(ex, "a group commit of {Count} commands failed; none of them took effect", done.Count);
-            foreach (var item in done) item.Fail(ex);
+            logger.LogError(ex, "a group commit of {Count} commands failed; none of them took effect", batch.Count);
+            // Every command of the batch fails (one that already failed alone keeps its own exception).
+            foreach (var item in batch) item.Fail(ex);
             foreach (var entry in entries) entry.Sequence = null;
             await ResetConnectionAsync();
             return;
@@ -217,23 +218,29 @@ public sealed class CommitCoordinator(
         public async Task RunAsync(SqliteConnection conn, SqliteTransaction transaction, string ownConnectionString)
         {
             var database = db.Database;
-            database.SetDbConnection(conn, contextOwnsConnection: false);
-            database.AutoSavepointsEnabled = false; // the batch's savepoint already isolates this command
-            database.UseTransaction(transaction);
-            unit.Active = true;
-            Ledger.InUnitOfWork = true;
+            var bound = false;
             try
             {
+                // Refused (and the command failed) if the caller left its context's own connection open.
+                database.SetDbConnection(conn, contextOwnsConnection: false);
+                bound = true;
+                database.AutoSavepointsEnabled = false; // the batch's savepoint already isolates this command
+                database.UseTransaction(transaction);
+                unit.Active = true;
+                Ledger.InUnitOfWork = true;
                 await RunWorkAsync(CancellationToken);
             }
             finally
             {
                 unit.Active = false;
                 Ledger.InUnitOfWork = false;
-                database.UseTransaction(null);
-                database.SetDbConnection(null, contextOwnsConnection: false);
-                database.SetConnectionString(ownConnectionString);
-                database.AutoSavepointsEnabled = true;
+                if (bound)
+                {
+                    database.UseTransaction(null);
+                    database.SetDbConnection(null, contextOwnsConnection: false);
+                    database.SetConnectionString(ownConnectionString);
+                    database.AutoSavepointsEnabled = true;
+                }
             }
         }
 
