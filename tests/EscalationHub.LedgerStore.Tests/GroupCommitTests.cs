@@ -76,6 +76,29 @@ public sealed class GroupCommitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_context_the_caller_made_before_its_unit_of_work_commits_in_the_batch_with_the_ledger_entry()
+    {
+        // As a bus consumer does: its handlers (and their context) exist before the unit of work runs.
+        await using var scope = store.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
+        var ledger = scope.ServiceProvider.GetRequiredService<LedgerWriter>();
+        var unit = scope.ServiceProvider.GetRequiredService<HubUnitOfWork>();
+
+        var staged = await unit.ExecuteAsync(async ct =>
+        {
+            db.ChildFiles.Add(new ChildFile { Id = "CF-EARLY001", GivenName = "A", FamilyName = "B" });
+            await db.SaveChangesAsync(ct);
+            return ledger.Append("CF-EARLY001", null, "test.early", "uhl-health", "Nurse", DateTimeOffset.UtcNow, new { n = 1 });
+        }, CancellationToken.None);
+        var afterwards = await db.ChildFiles.AsNoTracking().CountAsync(f => f.Id == "CF-EARLY001");
+
+        Assert.Equal(0, staged.Sequence);
+        Assert.Equal(1, afterwards); // the context is usable again after the unit, on its own connection
+        Assert.Equal(1, store.Scalar("SELECT COUNT(*) FROM ChildFiles WHERE Id = 'CF-EARLY001'"));
+        Assert.Equal([1L], store.Heads().Select(h => h.TreeSize));
+    }
+
+    [Fact]
     public async Task Many_concurrent_RaiseConcern_commands_all_reach_the_ledger_in_order_with_a_valid_tree()
     {
         const int count = 300;

@@ -34,10 +34,10 @@ public sealed class CommitCoordinator(
     private SqliteConnection? connection;
     private Savepoints savepoints = null!;
 
-    internal Task<T> ExecuteAsync<T>(HubUnitOfWork unit, HubDbContext db, LedgerWriter ledger,
+    internal Task<T> ExecuteAsync<T>(HubUnitOfWork unit, UnitOfWorkScope scope, LedgerWriter ledger,
         Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
-        var item = new WorkItem<T>(unit, db, ledger, work, cancellationToken);
+        var item = new WorkItem<T>(unit, scope, ledger, work, cancellationToken);
         if (!queue.Writer.TryWrite(item)) throw new InvalidOperationException("the hub is shutting down");
         return item.Task;
     }
@@ -81,10 +81,10 @@ public sealed class CommitCoordinator(
                     item.Fail(new OperationCanceledException(item.CancellationToken));
                     continue;
                 }
-                savepoints.Save(transaction);
+                savepoints.Use(transaction);
                 try
                 {
-                    await item.RunAsync(conn, transaction, connectionString);
+                    await item.RunAsync(conn, transaction, connectionString, savepoints);
                     savepoints.Release();
                     item.Staged = item.Ledger.TakeStaged();
                     entries.AddRange(item.Staged);
@@ -175,22 +175,40 @@ public sealed class CommitCoordinator(
         return connection = conn;
     }
 
-    // One savepoint per command, with statements prepared once per connection (cheaper than DbTransaction.Save).
-    private sealed class Savepoints(SqliteConnection connection)
+    // A savepoint per command that touches the store (taken when its context is bound), with statements prepared
+    // once per connection (cheaper than DbTransaction.Save). A command that only stages ledger entries needs none:
+    // its entries are discarded in memory if it fails.
+    internal sealed class Savepoints(SqliteConnection connection)
     {
         private readonly SqliteCommand save = Prepare(connection, "SAVEPOINT command");
         private readonly SqliteCommand release = Prepare(connection, "RELEASE command");
         private readonly SqliteCommand rollBack = Prepare(connection, "ROLLBACK TO command; RELEASE command");
+        private bool open;
 
-        public void Save(SqliteTransaction transaction)
+        public void Use(SqliteTransaction transaction)
         {
             save.Transaction = release.Transaction = rollBack.Transaction = transaction;
-            save.ExecuteNonQuery();
+            open = false;
         }
 
-        public void Release() => release.ExecuteNonQuery();
+        public void Save()
+        {
+            if (open) return;
+            save.ExecuteNonQuery();
+            open = true;
+        }
 
-        public void RollBack() => rollBack.ExecuteNonQuery();
+        public void Release()
+        {
+            if (open) release.ExecuteNonQuery();
+            open = false;
+        }
+
+        public void RollBack()
+        {
+            if (open) rollBack.ExecuteNonQuery();
+            open = false;
+        }
 
         private static SqliteCommand Prepare(SqliteConnection connection, string sql)
         {
@@ -207,39 +225,45 @@ public sealed class CommitCoordinator(
         connection = null;
     }
 
-    internal abstract class WorkItem(HubUnitOfWork unit, HubDbContext db, LedgerWriter ledger, CancellationToken cancellationToken)
+    internal abstract class WorkItem(HubUnitOfWork unit, UnitOfWorkScope scope, LedgerWriter ledger, CancellationToken cancellationToken)
     {
         public long QueuedAt { get; } = Stopwatch.GetTimestamp();
         public CancellationToken CancellationToken { get; } = cancellationToken;
         public LedgerWriter Ledger { get; } = ledger;
         public List<StagedLedgerEntry> Staged { get; set; } = [];
 
-        /// <summary>Runs the work on the caller's DbContext, bound for the duration to the batch's connection and transaction.</summary>
-        public async Task RunAsync(SqliteConnection conn, SqliteTransaction transaction, string ownConnectionString)
+        /// <summary>Runs the work; the scope's DbContext, if the work has or makes one, is bound for the duration to
+        /// the batch's connection and transaction under a savepoint.</summary>
+        public async Task RunAsync(SqliteConnection conn, SqliteTransaction transaction, string ownConnectionString, Savepoints savepoints)
         {
-            var database = db.Database;
-            var bound = false;
+            HubDbContext? bound = null;
+            unit.Active = true;
+            Ledger.InUnitOfWork = true;
             try
             {
-                // Refused (and the command failed) if the caller left its context's own connection open.
-                database.SetDbConnection(conn, contextOwnsConnection: false);
-                bound = true;
-                database.AutoSavepointsEnabled = false; // the batch's savepoint already isolates this command
-                database.UseTransaction(transaction);
-                unit.Active = true;
-                Ledger.InUnitOfWork = true;
-                await RunWorkAsync(CancellationToken);
+                using (scope.BindWhileRunning(db =>
+                {
+                    savepoints.Save();
+                    // Refused (and the command failed) if the caller left its context's own connection open.
+                    db.Database.SetDbConnection(conn, contextOwnsConnection: false);
+                    bound = db;
+                    db.Database.AutoSavepointsEnabled = false; // the batch's savepoint already isolates this command
+                    db.Database.UseTransaction(transaction);
+                }))
+                {
+                    await RunWorkAsync(CancellationToken);
+                }
             }
             finally
             {
                 unit.Active = false;
                 Ledger.InUnitOfWork = false;
-                if (bound)
+                if (bound is not null)
                 {
-                    database.UseTransaction(null);
-                    database.SetDbConnection(null, contextOwnsConnection: false);
-                    database.SetConnectionString(ownConnectionString);
-                    database.AutoSavepointsEnabled = true;
+                    bound.Database.UseTransaction(null);
+                    bound.Database.SetDbConnection(null, contextOwnsConnection: false);
+                    bound.Database.SetConnectionString(ownConnectionString);
+                    bound.Database.AutoSavepointsEnabled = true;
                 }
             }
         }
@@ -251,9 +275,9 @@ public sealed class CommitCoordinator(
         public abstract void Fail(Exception exception);
     }
 
-    private sealed class WorkItem<T>(HubUnitOfWork unit, HubDbContext db, LedgerWriter ledger,
+    private sealed class WorkItem<T>(HubUnitOfWork unit, UnitOfWorkScope scope, LedgerWriter ledger,
         Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
-        : WorkItem(unit, db, ledger, cancellationToken)
+        : WorkItem(unit, scope, ledger, cancellationToken)
     {
         private readonly TaskCompletionSource<T> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? result;

@@ -14,9 +14,18 @@ public static class StoreRegistration
         var path = Path.GetFullPath(builder.Configuration["Store:Path"] ?? Path.Combine("data", "hub.db"));
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         builder.Services.AddSingleton(new StoreLocation(path));
-        builder.Services.AddDbContextPool<HubDbContext>(options => options
+        builder.Services.AddPooledDbContextFactory<HubDbContext>(options => options
             .UseSqlite(ConnectionString(path))
             .AddInterceptors(new SqlitePragmas(), new AppendOnlyGuard()));
+        // One pooled context per scope, made known to the scope's unit of work so that a command running in the
+        // group commit binds it to the batch's transaction, and only if it uses it. Disposing the scope returns it.
+        builder.Services.AddScoped<UnitOfWorkScope>();
+        builder.Services.AddScoped(sp =>
+        {
+            var db = sp.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContext();
+            sp.GetRequiredService<UnitOfWorkScope>().Created(db);
+            return db;
+        });
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
         // Every state change goes through the single writer, which group-commits concurrent commands.
         builder.Services.AddSingleton<CommitCoordinator>();
