@@ -1,3 +1,4 @@
+using EscalationHub.Adapters.Runtime.Ledger;
 using EscalationHub.Contracts.Messages;
 using EscalationHub.Messaging;
 using MassTransit;
@@ -50,9 +51,12 @@ public static class AgencyAdapterRegistration
             services.AddSingleton(adapters);
             services.AddSingleton<HubSender>();
             services.TryAddSingleton(TimeProvider.System);
+            AddLedger(builder);
         }
 
-        adapters.Add(new AgencyAdapter(agencyCode, new AdapterInbox(Path.Combine(dataDirectory, $"adapter-{agencyCode}.db"))));
+        var databasePath = Path.Combine(dataDirectory, $"adapter-{agencyCode}.db");
+        adapters.Add(new AgencyAdapter(agencyCode, new AdapterInbox(databasePath)));
+        services.Select(d => d.ImplementationInstance).OfType<AgencyLedgers>().Single().Add(agencyCode, databasePath, dataDirectory);
         // Nothing to declare for sending: the adapter writes to its own inbound exchange, which the hub (or the
         // broker's definitions) binds to the hub's inbound queue; the adapter's broker user may not declare that queue.
         var bus = services.GetBusEndpoints();
@@ -71,5 +75,17 @@ public static class AgencyAdapterRegistration
                 e.ConfigureConsumer<DisagreementNoticeConsumer>(context);
             }));
         return builder;
+    }
+
+    // The agency's copy of its child files (verified against the hub, Hub:Address) and its record-approval key.
+    private static void AddLedger(IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton(new AgencyLedgers());
+        services.Configure<HubLedgerSettings>(builder.Configuration.GetSection(HubLedgerSettings.Section));
+        services.AddSingleton<LedgerReplicator>();
+        services.AddHostedService(sp => sp.GetRequiredService<LedgerReplicator>());
+        services.AddHostedService<AgencyKeyRegistration>();
+        services.AddSingleton<RecordApprovals>();
     }
 }

@@ -1,3 +1,4 @@
+using EscalationHub.Adapters.Runtime.Ledger;
 using EscalationHub.Contracts.Messages;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -7,7 +8,7 @@ namespace EscalationHub.Adapters.Runtime;
 /// <summary>What the hub tells a raising agency about concerns it raised: accepted (with the hub's reference),
 /// refused (with the fields at fault), and each later status. Recorded once in the adapter's inbox; agency-specific
 /// adapters pass it on to their system.</summary>
-public sealed class ConcernFeedbackConsumer(AgencyAdapters adapters, TimeProvider clock, ILogger<ConcernFeedbackConsumer> logger)
+public sealed class ConcernFeedbackConsumer(AgencyAdapters adapters, LedgerReplicator replicator, TimeProvider clock, ILogger<ConcernFeedbackConsumer> logger)
     : IConsumer<ConcernStatusChanged>, IConsumer<ConcernAccepted>, IConsumer<ConcernRefused>
 {
     public async Task Consume(ConsumeContext<ConcernStatusChanged> context)
@@ -20,6 +21,8 @@ public sealed class ConcernFeedbackConsumer(AgencyAdapters adapters, TimeProvide
     {
         if (await RecordAsync(context) is { } agency)
             logger.LogInformation("{Agency}: concern {Key} accepted by the hub as {Reference}", agency, context.Message.IdempotencyKey, context.Message.Reference);
+        // The raiser is now party to the child file: keep a verified copy (also on a redelivery, which changes nothing).
+        await replicator.TrackAsync(adapters.For(context).AgencyCode, context.Message.ChildFileId, context.CancellationToken);
     }
 
     public async Task Consume(ConsumeContext<ConcernRefused> context)

@@ -1,4 +1,5 @@
 using EscalationHub.Adapters.Runtime;
+using EscalationHub.Adapters.Runtime.Ledger;
 using EscalationHub.Contracts.Messages;
 using MassTransit;
 
@@ -8,6 +9,7 @@ namespace EscalationHub.Adapters.SocialCare;
 public sealed class ConcernRaisedConsumer(
     AgencyAdapters adapters,
     HubSender hub,
+    LedgerReplicator replicator,
     SimulatedSocialCareSystem caseSystem,
     TimeProvider clock,
     ILogger<ConcernRaisedConsumer> logger) : IConsumer<ConcernRaised>
@@ -16,6 +18,8 @@ public sealed class ConcernRaisedConsumer(
     {
         var adapter = adapters.For(context);
         var messageId = context.MessageId!.Value;
+        // Addressed to this agency: it is party to the child file and keeps a verified copy.
+        await replicator.TrackAsync(adapter.AgencyCode, context.Message.ChildFileId, context.CancellationToken);
         if (await adapter.Inbox.HasProcessedAsync(messageId, context.CancellationToken))
         {
             logger.LogInformation("{Agency}: concern {Reference} was already handled; ignoring the redelivery", adapter.AgencyCode, context.Message.Reference);

@@ -8,25 +8,38 @@ public static class ProofVerifier
 {
     /// <summary>RFC 9162 2.1.3.2: does <paramref name="path"/> prove the leaf is at <paramref name="leafIndex"/> in the tree with this root?</summary>
     public static bool VerifyInclusion(
-        long leafIndex, long treeSize, MerkleHash leafHash, IReadOnlyList<MerkleHash> path, MerkleHash rootHash) =>
-        RootFromInclusionProof(leafIndex, treeSize, leafHash, path) is { } computed && computed == rootHash;
+        long leafIndex, long treeSize, MerkleHash leafHash, IReadOnlyList<MerkleHash> path, MerkleHash rootHash)
+    {
+        Span<byte> computed = stackalloc byte[MerkleHash.Length];
+        return FoldInclusionProof(leafIndex, treeSize, leafHash, path, computed)
+            && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(computed, rootHash.Span);
+    }
 
     /// <summary>The root an inclusion proof implies, or null when the proof cannot belong to a tree of that size.</summary>
     public static MerkleHash? RootFromInclusionProof(
         long leafIndex, long treeSize, MerkleHash leafHash, IReadOnlyList<MerkleHash> path)
     {
+        Span<byte> computed = stackalloc byte[MerkleHash.Length];
+        return FoldInclusionProof(leafIndex, treeSize, leafHash, path, computed) ? MerkleHash.FromBytes(computed) : null;
+    }
+
+    // The running hash lives on the stack: verifying a proof allocates nothing.
+    private static bool FoldInclusionProof(
+        long leafIndex, long treeSize, MerkleHash leafHash, IReadOnlyList<MerkleHash> path, Span<byte> r)
+    {
         // Step 1.
-        if (leafIndex < 0 || leafIndex >= treeSize) return null;
+        if (leafIndex < 0 || leafIndex >= treeSize) return false;
         // Steps 2 and 3.
         long fn = leafIndex, sn = treeSize - 1;
-        var r = leafHash;
+        leafHash.Span.CopyTo(r);
         // Step 4.
-        foreach (var p in path)
+        for (var i = 0; i < path.Count; i++)
         {
-            if (sn == 0) return null;
+            var p = path[i].Span;
+            if (sn == 0) return false;
             if ((fn & 1) == 1 || fn == sn)
             {
-                r = TreeHasher.HashChildren(p, r);
+                TreeHasher.HashChildren(p, r, r);
                 while ((fn & 1) == 0 && fn != 0)
                 {
                     fn >>= 1;
@@ -35,13 +48,13 @@ public static class ProofVerifier
             }
             else
             {
-                r = TreeHasher.HashChildren(r, p);
+                TreeHasher.HashChildren(r, p, r);
             }
             fn >>= 1;
             sn >>= 1;
         }
         // Step 5: sn == 0 proves the path was exactly as long as the tree is deep.
-        return sn == 0 ? r : null;
+        return sn == 0;
     }
 
     /// <summary>RFC 9162 2.1.4.2: is the tree of <paramref name="firstSize"/> with <paramref name="firstRoot"/> a prefix of the second?</summary>

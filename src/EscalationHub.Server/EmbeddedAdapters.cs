@@ -12,6 +12,9 @@ public static class EmbeddedAdapters
         var usesBroker = !string.IsNullOrWhiteSpace(builder.Configuration[$"{BusSettings.Section}:RabbitMq"]);
         if (!builder.Configuration.GetValue("Adapters:Embedded", !usesBroker)) return builder;
 
+        // The embedded adapters keep their verified ledger copies through the hub's own gRPC API, as remote ones do.
+        if (string.IsNullOrWhiteSpace(builder.Configuration["Hub:Address"]) && builder.Configuration["Urls"] is { } urls)
+            builder.Configuration["Hub:Address"] = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0];
         var dataDirectory = Path.GetDirectoryName(Path.GetFullPath(builder.Configuration["Store:Path"] ?? Path.Combine("data", "hub.db")))!;
         builder.AddSocialCareAdapter(builder.Configuration["Adapters:SocialCare:AgencyCode"] ?? "leics-socialcare", dataDirectory);
         return builder;

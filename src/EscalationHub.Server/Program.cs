@@ -3,6 +3,7 @@ using EscalationHub.Server.Clock;
 using EscalationHub.Server.Concerns;
 using EscalationHub.Server.Disagreements;
 using EscalationHub.Server.Grpc;
+using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Messaging;
 using EscalationHub.Server.Store;
 
@@ -13,10 +14,12 @@ builder.AddHubStore();
 builder.AddHubGrpc();
 builder.AddConcerns();
 builder.AddDisagreements();
+builder.AddHubLedger();
 builder.AddEmbeddedAdapters();
 builder.AddHubMessaging();
 
 var app = builder.Build();
 await app.MigrateHubStoreAsync();
 app.MapHubGrpc();
+app.MapHubLedger();
 await app.RunAsync();

@@ -135,7 +135,7 @@ public sealed class BrokerPermissionsTests(RabbitMqNode broker) : IAsyncLifetime
         var quorum = new Dictionary<string, string> { ["Messaging:QuorumQueues"] = "true" };
         var hub = await TestHub.StartAsync(UriOf("hub"), quorum);
         running.Add(hub);
-        var impostor = await TestAdapter.StartSocialCareAsync(UriOf("leics-police"), "leics-socialcare", quorum, waitUntilHealthy: false);
+        var impostor = await TestAdapter.StartSocialCareAsync(UriOf("leics-police"), "leics-socialcare", extra: quorum, waitUntilHealthy: false);
         running.Add(impostor);
 
         var concern = await hub.Concerns.RaiseConcernAsync(Requests.HospitalReferral());

@@ -26,7 +26,7 @@ public sealed class RaiseConcernValidationTests(EmbeddedHub fixture) : IClassFix
     [MemberData(nameof(BadRequests))]
     public async Task A_bad_request_is_refused_with_invalid_argument_naming_the_field_and_stores_nothing(string problem, string field, string description)
     {
-        var before = hub.CountAll();
+        var before = await hub.SettledCountsAsync();
         var request = Requests.HospitalReferral();
         switch (problem)
         {
@@ -52,7 +52,7 @@ public sealed class RaiseConcernValidationTests(EmbeddedHub fixture) : IClassFix
     [Fact]
     public async Task A_request_larger_than_the_limit_is_refused_with_resource_exhausted_and_stores_nothing()
     {
-        var before = hub.CountAll();
+        var before = await hub.SettledCountsAsync();
         var request = Requests.HospitalReferral();
         request.Details = new string('x', 70 * 1024);
 
@@ -66,7 +66,7 @@ public sealed class RaiseConcernValidationTests(EmbeddedHub fixture) : IClassFix
     public async Task An_idempotency_key_reused_for_a_different_concern_is_refused_and_the_first_concern_stands()
     {
         var first = await hub.Concerns.RaiseConcernAsync(Requests.HospitalReferral("key-1"));
-        var before = hub.CountAll();
+        var before = await hub.SettledCountsAsync();
         var different = Requests.HospitalReferral("key-1");
         different.Details = "A different referral under the same key.";
 

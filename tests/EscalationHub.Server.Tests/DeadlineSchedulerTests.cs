@@ -1,13 +1,16 @@
 using EscalationHub.Domain.Calendar;
 using EscalationHub.Domain.Policies;
-using EscalationHub.Server.Agencies;
+using EscalationHub.Server.Clock;
 using EscalationHub.Server.Concerns;
+using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Disagreements;
 using EscalationHub.Server.Messaging;
 using EscalationHub.Server.Store;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -17,48 +20,55 @@ namespace EscalationHub.Server.Tests;
 
 /// <summary>The scheduler with a fake clock on a real SQLite store: it sleeps exactly until the next deadline and fires
 /// once it has passed, never before.</summary>
-public sealed class DeadlineSchedulerTests : IDisposable
+public sealed class DeadlineSchedulerTests : IAsyncLifetime
 {
     // Monday 4 January 2027, 10:00 GMT: North Wales stage 1 is due at the close of the 10th working day after it.
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2027, 1, 4, 10, 0, 0, TimeSpan.Zero));
-    private readonly SqliteStore store = new();
-    private readonly ServiceProvider services;
+    private readonly string directory = Path.Combine(Path.GetTempPath(), $"eh-scheduler-{Guid.NewGuid():N}");
+    private IHost host = null!;
 
-    public DeadlineSchedulerTests()
+    public async Task InitializeAsync()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        // The hub's own registrations (store, group commit, ledger, disagreements) with the fake clock, and without
+        // the hosted scheduler: the test drives RunOnceAsync itself.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Production" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
+            ["Store:Path"] = Path.Combine(directory, "hub.db"),
             ["Agencies:0:Code"] = "uhl-health", ["Agencies:0:Type"] = "Health",
             ["Agencies:1:Code"] = "leics-socialcare", ["Agencies:1:Type"] = "SocialCare",
-        }).Build();
-        services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
-            .AddSingleton<TimeProvider>(clock)
-            .AddSingleton(WorkingCalendar.EnglandAndWales)
-            .AddSingleton(PolicyProfiles.LoadEmbedded())
-            .AddSingleton<AgencyDirectory>()
-            .AddSingleton<OutboxSignal>()
-            .AddSingleton<DisagreementSignals>()
-            .AddSingleton(Options.Create(new EscalationOptions { WarnBefore = TimeSpan.FromHours(2), SchedulerPollInterval = TimeSpan.FromMinutes(5) }))
-            .AddDbContext<HubDbContext>(o => o.UseSqlite($"Data Source={store.DatabasePath};Pooling=False"))
-            .AddScoped<DisagreementStore>()
-            .AddScoped<OpenDisagreementHandler>()
-            .AddScoped<EscalateOverdueHandler>()
-            .BuildServiceProvider();
+            ["Escalations:WarnBefore"] = "02:00:00",
+            ["Escalations:SchedulerPollInterval"] = "00:05:00",
+        });
+        builder.Services.AddLogging();
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.AddHubClock();
+        builder.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock));
+        builder.AddHubStore();
+        builder.AddConcerns();
+        builder.AddHubLedger();
+        builder.AddDisagreements();
+        builder.Services.Remove(builder.Services.Single(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(DeadlineScheduler)));
+        host = builder.Build();
+        await host.MigrateHubStoreAsync();
+        await host.StartAsync();
     }
 
-    public void Dispose()
+    public async Task DisposeAsync()
     {
-        services.Dispose();
-        store.Dispose();
+        await host.StopAsync();
+        host.Dispose();
+        try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
     }
+
+    private DeadlineScheduler NewScheduler() => new(host.Services.GetRequiredService<IServiceScopeFactory>(), host.Services.GetRequiredService<DisagreementSignals>(),
+        host.Services.GetRequiredService<IOptions<EscalationOptions>>(), clock, NullLogger<DeadlineScheduler>.Instance);
 
     [Fact]
     public async Task It_sleeps_until_the_next_deadline_and_escalates_only_once_it_has_passed()
     {
         var id = await OpenAsync();
-        var scheduler = new DeadlineScheduler(services.GetRequiredService<IServiceScopeFactory>(), services.GetRequiredService<DisagreementSignals>(),
-            services.GetRequiredService<IOptions<EscalationOptions>>(), clock, NullLogger<DeadlineScheduler>.Instance);
+        var scheduler = NewScheduler();
         var due = new DateTimeOffset(2027, 1, 18, 17, 0, 0, TimeSpan.Zero); // 10 working days: Mon 18 Jan, 17:00 GMT
 
         clock.SetUtcNow(due.AddMinutes(-1));
@@ -82,8 +92,7 @@ public sealed class DeadlineSchedulerTests : IDisposable
     public async Task Parties_are_warned_once_two_hours_before_the_deadline()
     {
         await OpenAsync();
-        var scheduler = new DeadlineScheduler(services.GetRequiredService<IServiceScopeFactory>(), services.GetRequiredService<DisagreementSignals>(),
-            services.GetRequiredService<IOptions<EscalationOptions>>(), clock, NullLogger<DeadlineScheduler>.Instance);
+        var scheduler = NewScheduler();
 
         clock.SetUtcNow(new DateTimeOffset(2027, 1, 18, 14, 59, 0, TimeSpan.Zero));
         await scheduler.RunOnceAsync(CancellationToken.None);
@@ -97,27 +106,30 @@ public sealed class DeadlineSchedulerTests : IDisposable
 
     private async Task<string> OpenAsync()
     {
-        using (var db = store.NewContext())
+        await using var scope = host.Services.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        var opened = await services.GetRequiredService<HubUnitOfWork>().ExecuteAsync(async ct =>
         {
+            var db = services.GetRequiredService<HubDbContext>();
             db.ChildFiles.Add(new ChildFile { Id = "CF-TEST0001", GivenName = "A", FamilyName = "B", DateOfBirth = new DateOnly(2020, 1, 1) });
-            await db.SaveChangesAsync();
-        }
-        await using var scope = services.CreateAsyncScope();
-        var opened = await scope.ServiceProvider.GetRequiredService<OpenDisagreementHandler>().HandleAsync(new M.OpenDisagreement(
-            "key-1", new M.ActorRef("uhl-health", "Named nurse"), ["leics-socialcare"], ["CF-TEST0001"], "ReferralBelowThreshold",
-            M.HarmLevel.Standard, "Below threshold, we disagree", "north-wales-2014"), CancellationToken.None);
+            await db.SaveChangesAsync(ct);
+            return await services.GetRequiredService<OpenDisagreementHandler>().HandleAsync(new M.OpenDisagreement(
+                "key-1", new M.ActorRef("uhl-health", "Named nurse"), ["leics-socialcare"], ["CF-TEST0001"], "ReferralBelowThreshold",
+                M.HarmLevel.Standard, "Below threshold, we disagree", "north-wales-2014"), ct);
+        }, CancellationToken.None);
         return opened.Id;
     }
 
-    private int Stage(string id)
+    private long Scalar(string sql)
     {
-        using var db = store.NewContext();
-        return db.Disagreements.Single(d => d.Id == id).CurrentStage;
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "hub.db")};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar());
     }
 
-    private int Warnings()
-    {
-        using var db = store.NewContext();
-        return db.Outbox.Count(o => o.MessageType.EndsWith("DeadlineApproaching"));
-    }
+    private long Stage(string id) => Scalar($"SELECT CurrentStage FROM Disagreements WHERE Id = '{id}'");
+
+    private long Warnings() => Scalar("SELECT COUNT(*) FROM Outbox WHERE MessageType LIKE '%DeadlineApproaching'");
 }

@@ -18,7 +18,7 @@ public record OpenDisagreement(
 
 public record RecordDiscussion(string DisagreementId, ActorRef By, DateTimeOffset HeldAt, string Summary, IReadOnlyList<string> Attendees, bool IsMeeting);
 
-public record ApproveRecord(string DisagreementId, ActorRef By, string RecordId);
+public record ApproveDisagreementRecord(string DisagreementId, ActorRef By, string RecordId);
 
 public record EscalateDisagreement(string DisagreementId, ActorRef By, string Reason);
 

@@ -1,10 +1,11 @@
 using EscalationHub.Contracts.Messages;
+using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Store;
 
 namespace EscalationHub.Server.Concerns;
 
 /// <summary>The addressed agency acknowledges receipt. A late or repeated acknowledgement changes nothing.</summary>
-public sealed class AcknowledgeConcernHandler(HubDbContext db, TimeProvider clock)
+public sealed class AcknowledgeConcernHandler(HubDbContext db, LedgerWriter ledger, TimeProvider clock)
 {
     public async Task HandleAsync(AcknowledgeConcern command, CancellationToken cancellationToken)
     {
@@ -13,6 +14,6 @@ public sealed class AcknowledgeConcernHandler(HubDbContext db, TimeProvider cloc
 
         concern.AcknowledgedAt = command.AcknowledgedAt;
         concern.AcknowledgedByRole = command.AcknowledgedBy.Role;
-        ConcernLifecycle.Advance(db, concern, ConcernStatus.Acknowledged, command.AcknowledgedBy, command.AcknowledgedAt, clock.GetUtcNow());
+        ConcernLifecycle.Advance(db, ledger, concern, ConcernStatus.Acknowledged, command.AcknowledgedBy, command.AcknowledgedAt, clock.GetUtcNow());
     }
 }

@@ -1,5 +1,6 @@
 using EscalationHub.Contracts.Messages;
 using EscalationHub.Messaging;
+using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Messaging;
 using EscalationHub.Server.Store;
 using Microsoft.EntityFrameworkCore;
@@ -19,7 +20,7 @@ internal static class ConcernLifecycle
         return concern;
     }
 
-    public static void Advance(HubDbContext db, Concern concern, ConcernStatus status, ActorRef by, DateTimeOffset at,
+    public static void Advance(HubDbContext db, LedgerWriter ledger, Concern concern, ConcernStatus status, ActorRef by, DateTimeOffset at,
         DateTimeOffset now, ConcernDecision? decision = null, string? reason = null)
     {
         concern.Status = status;
@@ -29,6 +30,8 @@ internal static class ConcernLifecycle
             ConcernId = concern.Id, Sequence = concern.LastSequence, Status = status, At = at,
             ByAgency = by.AgencyCode, ByRole = by.Role, Decision = decision, Reason = reason,
         });
+        ledger.Append(concern.ChildFileId, concern.Id.ToString(), ConcernLedger.For(status), by.AgencyCode, by.Role, at,
+            ConcernLedger.StatusPayload(concern, status, decision, reason));
         db.Enqueue(Addresses.AgencyQueue(concern.RaisedByAgency),
             new ConcernStatusChanged(concern.Id, concern.Reference, status, by, at, decision, reason), now);
     }

@@ -12,6 +12,7 @@ namespace EscalationHub.Server.Concerns;
 /// <summary>The gRPC side of the concern flow: validates at the edge, then calls the same handlers as the bus.</summary>
 public sealed class ConcernsService(
     RaiseConcernHandler raise,
+    HubUnitOfWork unitOfWork,
     HubDbContext db,
     AgencyDirectory agencies,
     ConcernWatchers watchers,
@@ -22,7 +23,7 @@ public sealed class ConcernsService(
         var command = Validate(request);
         try
         {
-            var raised = await raise.HandleAsync(command, context.CancellationToken);
+            var raised = await unitOfWork.ExecuteAsync(ct => raise.HandleAsync(command, ct), context.CancellationToken);
             return ConcernMapping.ToProto(raised.Concern, raised.ChildFile);
         }
         catch (IdempotencyKeyReusedException ex)

@@ -1,11 +1,12 @@
 using EscalationHub.Contracts.Messages;
+using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Store;
 
 namespace EscalationHub.Server.Concerns;
 
 /// <summary>The addressed agency's decision on the next step. A decision that overtakes its acknowledgement on
 /// the wire acknowledges the concern too; a repeated decision changes nothing.</summary>
-public sealed class DecideConcernHandler(HubDbContext db, TimeProvider clock)
+public sealed class DecideConcernHandler(HubDbContext db, LedgerWriter ledger, TimeProvider clock)
 {
     public async Task HandleAsync(DecideConcern command, CancellationToken cancellationToken)
     {
@@ -17,13 +18,13 @@ public sealed class DecideConcernHandler(HubDbContext db, TimeProvider clock)
         {
             concern.AcknowledgedAt = command.DecidedAt;
             concern.AcknowledgedByRole = command.DecidedBy.Role;
-            ConcernLifecycle.Advance(db, concern, ConcernStatus.Acknowledged, command.DecidedBy, command.DecidedAt, now);
+            ConcernLifecycle.Advance(db, ledger, concern, ConcernStatus.Acknowledged, command.DecidedBy, command.DecidedAt, now);
         }
 
         concern.Decision = command.Decision;
         concern.DecisionReason = command.Reason;
         concern.DecidedAt = command.DecidedAt;
         concern.DecidedByRole = command.DecidedBy.Role;
-        ConcernLifecycle.Advance(db, concern, ConcernStatus.Decided, command.DecidedBy, command.DecidedAt, now, command.Decision, command.Reason);
+        ConcernLifecycle.Advance(db, ledger, concern, ConcernStatus.Decided, command.DecidedBy, command.DecidedAt, now, command.Decision, command.Reason);
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using EscalationHub.Contracts.Messages;
+using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Messaging;
 using EscalationHub.Server.Store;
 using Microsoft.EntityFrameworkCore;
@@ -13,8 +14,9 @@ public sealed class IdempotencyKeyReusedException(string key)
     : Exception($"idempotency key '{key}' was already used for a different concern");
 
 /// <summary>Records a concern with its first status and its message to the addressed agency in one transaction.
-/// A repeated idempotency key returns the concern the first call created and adds nothing.</summary>
-public sealed class RaiseConcernHandler(HubDbContext db, OutboxSignal outbox, TimeProvider clock)
+/// A repeated idempotency key returns the concern the first call created and adds nothing. Runs inside a
+/// <see cref="HubUnitOfWork"/>, which also commits its ledger entry.</summary>
+public sealed class RaiseConcernHandler(HubDbContext db, LedgerWriter ledger, OutboxSignal outbox, TimeProvider clock)
 {
     public async Task<RaisedConcern> HandleAsync(RaiseConcern command, CancellationToken cancellationToken)
     {
@@ -70,6 +72,8 @@ public sealed class RaiseConcernHandler(HubDbContext db, OutboxSignal outbox, Ti
             concern.Id, concern.Reference, childFile.Id,
             command.Child with { NhsNumber = childFile.NhsNumber },
             command.RaisedBy, command.AddressedToAgencyCode, command.Category, command.HarmLevel, command.Details, now), now);
+        ledger.Append(childFile.Id, concern.Id.ToString(), ConcernLedger.Raised, command.RaisedBy.AgencyCode, command.RaisedBy.Role,
+            now, ConcernLedger.RaisedPayload(concern));
         db.Enqueue(Addresses.AgencyQueue(command.RaisedBy.AgencyCode),
             new ConcernAccepted(command.IdempotencyKey, concern.Id, concern.Reference, childFile.Id, now), now);
 

@@ -12,6 +12,6 @@ public sealed class CloseDisagreementHandler(DisagreementStore store)
         var errors = new FieldErrors();
         DisagreementValidation.Actor(errors, c.DisagreementId, c.By);
         errors.ThrowIfInvalid();
-        return store.ChangeAsync(c.DisagreementId, c.By.AgencyCode, (d, now) => d.Close(c.By.AgencyCode, now), cancellationToken);
+        return store.ChangeAsync(c.DisagreementId, c.By, (d, now) => d.Close(c.By.AgencyCode, now), cancellationToken);
     }
 }

@@ -59,15 +59,20 @@ public sealed class DeadlineScheduler(
         foreach (var id in dueEscalations)
         {
             await using var work = scopes.CreateAsyncScope();
-            if (await work.ServiceProvider.GetRequiredService<EscalateOverdueHandler>().HandleAsync(id, cancellationToken))
+            var handler = work.ServiceProvider.GetRequiredService<EscalateOverdueHandler>();
+            if (await work.ServiceProvider.GetRequiredService<HubUnitOfWork>().ExecuteAsync(ct => handler.HandleAsync(id, ct), cancellationToken))
+            {
+                work.ServiceProvider.GetRequiredService<DisagreementStore>().AfterCommit(id);
                 logger.LogWarning("Disagreement {Id} escalated automatically: its stage deadline passed unresolved", id);
+            }
         }
 
         var dueWarnings = await DueForWarning(db, now).ToListAsync(cancellationToken);
         foreach (var id in dueWarnings)
         {
             await using var work = scopes.CreateAsyncScope();
-            await work.ServiceProvider.GetRequiredService<DisagreementStore>().WarnAsync(id, cancellationToken);
+            var store = work.ServiceProvider.GetRequiredService<DisagreementStore>();
+            await work.ServiceProvider.GetRequiredService<HubUnitOfWork>().ExecuteAsync(ct => store.WarnAsync(id, ct), cancellationToken);
             logger.LogInformation("Parties of disagreement {Id} warned that the stage deadline is near", id);
         }
 

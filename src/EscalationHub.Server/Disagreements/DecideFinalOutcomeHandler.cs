@@ -16,7 +16,7 @@ public sealed class DecideFinalOutcomeHandler(DisagreementStore store)
         errors.Required("decided_by", c.DecidedBy, 200);
         errors.Required("summary", c.Summary, DisagreementValidation.MaxText);
         errors.ThrowIfInvalid();
-        return store.ChangeAsync(c.DisagreementId, c.By.AgencyCode,
+        return store.ChangeAsync(c.DisagreementId, c.By,
             (d, now) => d.DecideFinalOutcome(outcome, c.DecidedBy.Trim(), c.Summary.Trim(), now), cancellationToken);
     }
 }

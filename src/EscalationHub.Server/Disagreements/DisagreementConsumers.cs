@@ -10,7 +10,7 @@ namespace EscalationHub.Server.Disagreements;
 /// <summary>The bus side of disagreements: each command applied once through the same handler as its RPC. A refused
 /// command changes nothing and its sender is told why (DisagreementCommandRefused on its own queue).</summary>
 public sealed class DisagreementCommandConsumer(IServiceProvider services, HubInbox inbox, HubDbContext db, DisagreementSignals signals, TimeProvider clock)
-    : IConsumer<M.OpenDisagreement>, IConsumer<M.RecordDiscussion>, IConsumer<M.ApproveRecord>, IConsumer<M.EscalateDisagreement>,
+    : IConsumer<M.OpenDisagreement>, IConsumer<M.RecordDiscussion>, IConsumer<M.ApproveDisagreementRecord>, IConsumer<M.EscalateDisagreement>,
       IConsumer<M.ResolveDisagreement>, IConsumer<M.DecideFinalOutcome>, IConsumer<M.GiveFeedback>, IConsumer<M.RecordLearning>,
       IConsumer<M.CloseDisagreement>
 {
@@ -20,8 +20,8 @@ public sealed class DisagreementCommandConsumer(IServiceProvider services, HubIn
     public Task Consume(ConsumeContext<M.RecordDiscussion> context) =>
         Apply(context, context.Message.DisagreementId, context.Message.By, ct => Handle<RecordDiscussionHandler>().HandleAsync(context.Message, ct));
 
-    public Task Consume(ConsumeContext<M.ApproveRecord> context) =>
-        Apply(context, context.Message.DisagreementId, context.Message.By, ct => Handle<ApproveRecordHandler>().HandleAsync(context.Message, ct));
+    public Task Consume(ConsumeContext<M.ApproveDisagreementRecord> context) =>
+        Apply(context, context.Message.DisagreementId, context.Message.By, ct => Handle<ApproveDisagreementRecordHandler>().HandleAsync(context.Message, ct));
 
     public Task Consume(ConsumeContext<M.EscalateDisagreement> context) =>
         Apply(context, context.Message.DisagreementId, context.Message.By, ct => Handle<EscalateDisagreementHandler>().HandleAsync(context.Message, ct));

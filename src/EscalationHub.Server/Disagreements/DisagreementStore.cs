@@ -1,12 +1,13 @@
 using System.Text.Json;
-using EscalationHub.Contracts.Messages;
 using EscalationHub.Domain.Calendar;
 using EscalationHub.Domain.Disagreements;
 using EscalationHub.Domain.Policies;
+using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Messaging;
 using EscalationHub.Server.Store;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using M = EscalationHub.Contracts.Messages;
 
 namespace EscalationHub.Server.Disagreements;
 
@@ -28,10 +29,12 @@ public sealed class DisagreementNotFoundException(string id) : Exception($"no di
 
 public sealed class NotAPartyException(string agency, string id) : Exception($"agency '{agency}' is not a party to disagreement {id}");
 
-/// <summary>Loads a disagreement, applies a domain transition and stores the result in one transaction: the new state,
-/// its events, and a notice for every party (and only parties) in the outbox.</summary>
+/// <summary>Loads a disagreement, applies a domain transition and stages the result in the current unit of work
+/// (<see cref="HubUnitOfWork"/>, which group-commits it): the new state, its events, a notice for every party (and
+/// only parties) in the outbox, and an entry for each event on each of its children's files in the ledger.</summary>
 public sealed class DisagreementStore(
     HubDbContext db,
+    LedgerWriter ledger,
     PolicyProfiles profiles,
     WorkingCalendar calendar,
     OutboxSignal outbox,
@@ -41,28 +44,23 @@ public sealed class DisagreementStore(
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Applies <paramref name="transition"/> as <paramref name="actingAgency"/> (null: the hub's own scheduler).</summary>
+    /// <summary>Applies <paramref name="transition"/> as <paramref name="acting"/> (null: the hub's own scheduler).
+    /// Runs inside a unit of work.</summary>
     public async Task<Disagreement> ChangeAsync(
         string disagreementId,
-        string? actingAgency,
+        M.ActorRef? acting,
         Func<Disagreement, DateTimeOffset, IReadOnlyList<DisagreementEvent>> transition,
         CancellationToken cancellationToken)
     {
-        await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
         var (row, disagreement) = await LoadAsync(disagreementId, cancellationToken);
-        if (actingAgency is not null && disagreement.State.Parties.All(p => p.AgencyCode != actingAgency))
-            throw new NotAPartyException(actingAgency, disagreementId);
+        if (acting is not null && disagreement.State.Parties.All(p => p.AgencyCode != acting.AgencyCode))
+            throw new NotAPartyException(acting.AgencyCode, disagreementId);
 
         var now = clock.GetUtcNow();
         var events = transition(disagreement, now);
         if (events.Count == 0) return disagreement; // e.g. a repeated approval: nothing to store or tell
-        Append(row, disagreement, events, now);
+        Append(row, disagreement, events, now, acting);
         await db.SaveChangesAsync(cancellationToken);
-        if (transaction is not null)
-        {
-            await transaction.CommitAsync(cancellationToken);
-            AfterCommit(disagreementId);
-        }
         return disagreement;
     }
 
@@ -76,7 +74,8 @@ public sealed class DisagreementStore(
         Disagreement.FromState(JsonSerializer.Deserialize<DisagreementState>(row.StateJson, Json)!, profiles[row.ProfileId], calendar);
 
     /// <summary>Stages a new disagreement: its row, who is party, which children, and its opening events.</summary>
-    public void Add(Disagreement disagreement, string idempotencyKey, string requestHash, IReadOnlyList<DisagreementEvent> events, DateTimeOffset now)
+    public void Add(Disagreement disagreement, string idempotencyKey, string requestHash, IReadOnlyList<DisagreementEvent> events, DateTimeOffset now,
+        M.ActorRef raisedBy)
     {
         var state = disagreement.State;
         var row = new DisagreementRow
@@ -87,16 +86,17 @@ public sealed class DisagreementStore(
         db.Disagreements.Add(row);
         db.DisagreementParties.AddRange(state.Parties.Select(p => new DisagreementParty { DisagreementId = state.Id, AgencyCode = p.AgencyCode }));
         db.DisagreementChildFiles.AddRange(state.ChildFileIds.Select(c => new DisagreementChildFile { DisagreementId = state.Id, ChildFileId = c }));
-        Append(row, disagreement, events, now);
+        Append(row, disagreement, events, now, raisedBy);
     }
 
+    /// <summary>Wakes the dispatcher, the watchers and the scheduler once the unit of work has committed.</summary>
     public void AfterCommit(string disagreementId)
     {
         outbox.Committed.Notify();
         signals.Changed(disagreementId);
     }
 
-    private void Append(DisagreementRow row, Disagreement disagreement, IReadOnlyList<DisagreementEvent> events, DateTimeOffset now)
+    private void Append(DisagreementRow row, Disagreement disagreement, IReadOnlyList<DisagreementEvent> events, DateTimeOffset now, M.ActorRef? acting)
     {
         var state = disagreement.State;
         var first = state.Version - events.Count + 1;
@@ -109,6 +109,10 @@ public sealed class DisagreementStore(
                 Json = JsonSerializer.Serialize(e, Json),
             });
             Notify(disagreement, e, first + i, now);
+            var author = DisagreementLedger.AuthorOf(e, acting?.AgencyCode);
+            var role = author == acting?.AgencyCode ? acting.Role : "deadline scheduler";
+            foreach (var childFileId in state.ChildFileIds)
+                ledger.Append(childFileId, state.Id, DisagreementLedger.TypeOf(e), author, role, e.At, DisagreementLedger.Payload(e, first + i));
         }
 
         row.Status = state.Status.ToString();
@@ -135,7 +139,7 @@ public sealed class DisagreementStore(
         var stage = state.Current;
         foreach (var party in state.Parties)
         {
-            db.Enqueue(Addresses.AgencyQueue(party.AgencyCode), new DisagreementNotice(
+            db.Enqueue(M.Addresses.AgencyQueue(party.AgencyCode), new M.DisagreementNotice(
                 state.Id, sequence, DisagreementText.TypeOf(e), e.At, DisagreementText.Describe(e), state.Status.ToString(),
                 stage.Stage, stage.Name, stage.Deadline?.Instant, stage.Deadline?.Rule,
                 Automatic: e is Escalated { Auto: true },
@@ -146,10 +150,9 @@ public sealed class DisagreementStore(
         }
     }
 
-    /// <summary>The parties are told the deadline is near; the row is marked so they are told once.</summary>
+    /// <summary>The parties are told the deadline is near; the row is marked so they are told once. Runs inside a unit of work.</summary>
     public async Task WarnAsync(string disagreementId, CancellationToken cancellationToken)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var (row, disagreement) = await LoadAsync(disagreementId, cancellationToken);
         var now = clock.GetUtcNow();
         if (row.WarnAt is not { } warnAt || warnAt > now) return;
@@ -158,12 +161,10 @@ public sealed class DisagreementStore(
         if (disagreement.Status == DisagreementStatus.Open && stage.Deadline is { } deadline)
         {
             foreach (var party in disagreement.State.Parties)
-                db.Enqueue(Addresses.AgencyQueue(party.AgencyCode), new DeadlineApproaching(disagreement.Id, stage.Stage, stage.Name,
+                db.Enqueue(M.Addresses.AgencyQueue(party.AgencyCode), new M.DeadlineApproaching(disagreement.Id, stage.Stage, stage.Name,
                     deadline.Instant, deadline.Rule, stage.ExpectedRoles.FirstOrDefault(r => r.AgencyCode == party.AgencyCode)?.Role), now);
         }
         await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        outbox.Committed.Notify();
     }
 }
 

@@ -13,7 +13,7 @@ public static class DisagreementsRegistration
         services.AddScoped<DisagreementStore>();
         services.AddScoped<OpenDisagreementHandler>();
         services.AddScoped<RecordDiscussionHandler>();
-        services.AddScoped<ApproveRecordHandler>();
+        services.AddScoped<ApproveDisagreementRecordHandler>();
         services.AddScoped<EscalateDisagreementHandler>();
         services.AddScoped<ResolveDisagreementHandler>();
         services.AddScoped<DecideFinalOutcomeHandler>();

@@ -13,6 +13,6 @@ public sealed class EscalateDisagreementHandler(DisagreementStore store)
         DisagreementValidation.Actor(errors, c.DisagreementId, c.By);
         errors.Required("reason", c.Reason, 2000);
         errors.ThrowIfInvalid();
-        return store.ChangeAsync(c.DisagreementId, c.By.AgencyCode, (d, now) => d.Escalate(c.By.AgencyCode, c.Reason.Trim(), now), cancellationToken);
+        return store.ChangeAsync(c.DisagreementId, c.By, (d, now) => d.Escalate(c.By.AgencyCode, c.Reason.Trim(), now), cancellationToken);
     }
 }

@@ -10,7 +10,7 @@ public sealed class EscalateOverdueHandler(DisagreementStore store)
     public async Task<bool> HandleAsync(string disagreementId, CancellationToken cancellationToken)
     {
         var escalated = false;
-        await store.ChangeAsync(disagreementId, actingAgency: null, (d, now) =>
+        await store.ChangeAsync(disagreementId, acting: null, (d, now) =>
         {
             if (d.AutomaticEscalationDueAt is not { } due || due >= now) return [];
             escalated = true;

@@ -12,41 +12,41 @@ namespace EscalationHub.Server.Disagreements;
 
 /// <summary>The gRPC side of disagreements: maps requests onto the same commands and handlers as the bus.
 /// Refusals become statuses in <see cref="HubExceptionInterceptor"/>.</summary>
-public sealed class EscalationsService(IServiceProvider services, HubDbContext db, DisagreementStore store, DisagreementSignals signals,
-    AgencyDirectory agencies, TimeProvider clock) : V1.Escalations.EscalationsBase
+public sealed class EscalationsService(IServiceProvider services, HubUnitOfWork unitOfWork, HubDbContext db, DisagreementStore store,
+    DisagreementSignals signals, AgencyDirectory agencies, TimeProvider clock) : V1.Escalations.EscalationsBase
 {
     public override async Task<V1.Disagreement> OpenDisagreement(V1.OpenDisagreementRequest r, ServerCallContext context) =>
-        View(await Handler<OpenDisagreementHandler>().HandleAsync(new M.OpenDisagreement(
+        await ChangeAsync<OpenDisagreementHandler>((h, ct) => h.HandleAsync(new M.OpenDisagreement(
             r.IdempotencyKey, Actor(r.RaisedBy), r.RespondingAgencyCodes, r.ChildFileIds,
             r.Area == V1.AreaOfDisagreement.Unspecified ? "" : r.Area.ToString(), (M.HarmLevel)(int)r.HarmLevel, r.Summary,
-            r.ProfileId, r.InfantNonAccidentalInjury), context.CancellationToken));
+            r.ProfileId, r.InfantNonAccidentalInjury), ct), context);
 
     public override async Task<V1.Disagreement> RecordDiscussion(V1.RecordDiscussionRequest r, ServerCallContext context) =>
-        View(await Handler<RecordDiscussionHandler>().HandleAsync(new M.RecordDiscussion(
-            r.DisagreementId, Actor(r.By), r.HeldAt?.ToDateTimeOffset() ?? default, r.Summary, r.Attendees, r.IsMeeting), context.CancellationToken));
+        await ChangeAsync<RecordDiscussionHandler>((h, ct) => h.HandleAsync(new M.RecordDiscussion(
+            r.DisagreementId, Actor(r.By), r.HeldAt?.ToDateTimeOffset() ?? default, r.Summary, r.Attendees, r.IsMeeting), ct), context);
 
     public override async Task<V1.Disagreement> ApproveRecord(V1.ApproveRecordRequest r, ServerCallContext context) =>
-        View(await Handler<ApproveRecordHandler>().HandleAsync(new M.ApproveRecord(r.DisagreementId, Actor(r.By), r.RecordId), context.CancellationToken));
+        await ChangeAsync<ApproveDisagreementRecordHandler>((h, ct) => h.HandleAsync(new M.ApproveDisagreementRecord(r.DisagreementId, Actor(r.By), r.RecordId), ct), context);
 
     public override async Task<V1.Disagreement> EscalateDisagreement(V1.EscalateDisagreementRequest r, ServerCallContext context) =>
-        View(await Handler<EscalateDisagreementHandler>().HandleAsync(new M.EscalateDisagreement(r.DisagreementId, Actor(r.By), r.Reason), context.CancellationToken));
+        await ChangeAsync<EscalateDisagreementHandler>((h, ct) => h.HandleAsync(new M.EscalateDisagreement(r.DisagreementId, Actor(r.By), r.Reason), ct), context);
 
     public override async Task<V1.Disagreement> ResolveDisagreement(V1.ResolveDisagreementRequest r, ServerCallContext context) =>
-        View(await Handler<ResolveDisagreementHandler>().HandleAsync(new M.ResolveDisagreement(r.DisagreementId, Actor(r.By), r.Summary,
-            r.AgreedActions.Select(a => new M.AgreedActionItem(a.Who, a.What, a.ByWhen?.ToDateTimeOffset() ?? default)).ToList()), context.CancellationToken));
+        await ChangeAsync<ResolveDisagreementHandler>((h, ct) => h.HandleAsync(new M.ResolveDisagreement(r.DisagreementId, Actor(r.By), r.Summary,
+            r.AgreedActions.Select(a => new M.AgreedActionItem(a.Who, a.What, a.ByWhen?.ToDateTimeOffset() ?? default)).ToList()), ct), context);
 
     public override async Task<V1.Disagreement> DecideFinalOutcome(V1.DecideFinalOutcomeRequest r, ServerCallContext context) =>
-        View(await Handler<DecideFinalOutcomeHandler>().HandleAsync(new M.DecideFinalOutcome(r.DisagreementId, Actor(r.By),
-            r.Outcome == V1.FinalOutcome.Unspecified ? "" : r.Outcome.ToString(), r.DecidedBy, r.Summary), context.CancellationToken));
+        await ChangeAsync<DecideFinalOutcomeHandler>((h, ct) => h.HandleAsync(new M.DecideFinalOutcome(r.DisagreementId, Actor(r.By),
+            r.Outcome == V1.FinalOutcome.Unspecified ? "" : r.Outcome.ToString(), r.DecidedBy, r.Summary), ct), context);
 
     public override async Task<V1.Disagreement> GiveFeedback(V1.GiveFeedbackRequest r, ServerCallContext context) =>
-        View(await Handler<GiveFeedbackHandler>().HandleAsync(new M.GiveFeedback(r.DisagreementId, Actor(r.By), r.Summary), context.CancellationToken));
+        await ChangeAsync<GiveFeedbackHandler>((h, ct) => h.HandleAsync(new M.GiveFeedback(r.DisagreementId, Actor(r.By), r.Summary), ct), context);
 
     public override async Task<V1.Disagreement> RecordLearning(V1.RecordLearningRequest r, ServerCallContext context) =>
-        View(await Handler<RecordLearningHandler>().HandleAsync(new M.RecordLearning(r.DisagreementId, Actor(r.By), r.Learning), context.CancellationToken));
+        await ChangeAsync<RecordLearningHandler>((h, ct) => h.HandleAsync(new M.RecordLearning(r.DisagreementId, Actor(r.By), r.Learning), ct), context);
 
     public override async Task<V1.Disagreement> CloseDisagreement(V1.CloseDisagreementRequest r, ServerCallContext context) =>
-        View(await Handler<CloseDisagreementHandler>().HandleAsync(new M.CloseDisagreement(r.DisagreementId, Actor(r.By)), context.CancellationToken));
+        await ChangeAsync<CloseDisagreementHandler>((h, ct) => h.HandleAsync(new M.CloseDisagreement(r.DisagreementId, Actor(r.By)), ct), context);
 
     public override async Task<V1.Disagreement> GetDisagreement(V1.GetDisagreementRequest r, ServerCallContext context)
     {
@@ -111,7 +111,15 @@ public sealed class EscalationsService(IServiceProvider services, HubDbContext d
             throw FieldErrors.Single(StatusCode.InvalidArgument, field, $"'{code}' is not a registered agency");
     }
 
-    private T Handler<T>() where T : notnull => services.GetRequiredService<T>();
+    /// <summary>Runs a change in the group commit; watchers and the scheduler are woken once it has committed.</summary>
+    private async Task<V1.Disagreement> ChangeAsync<THandler>(Func<THandler, CancellationToken, Task<Disagreement>> change, ServerCallContext context)
+        where THandler : notnull
+    {
+        var handler = services.GetRequiredService<THandler>();
+        var disagreement = await unitOfWork.ExecuteAsync(ct => change(handler, ct), context.CancellationToken);
+        store.AfterCommit(disagreement.Id);
+        return View(disagreement);
+    }
 
     private V1.Disagreement View(Disagreement d) => DisagreementMapping.ToProto(d, clock.GetUtcNow());
 

@@ -13,6 +13,6 @@ public sealed class GiveFeedbackHandler(DisagreementStore store)
         DisagreementValidation.Actor(errors, c.DisagreementId, c.By);
         errors.Required("summary", c.Summary, DisagreementValidation.MaxText);
         errors.ThrowIfInvalid();
-        return store.ChangeAsync(c.DisagreementId, c.By.AgencyCode, (d, now) => d.GiveFeedback(c.By.AgencyCode, c.Summary.Trim(), now), cancellationToken);
+        return store.ChangeAsync(c.DisagreementId, c.By, (d, now) => d.GiveFeedback(c.By.AgencyCode, c.Summary.Trim(), now), cancellationToken);
     }
 }

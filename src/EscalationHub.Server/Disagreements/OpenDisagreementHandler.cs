@@ -14,7 +14,8 @@ using M = EscalationHub.Contracts.Messages;
 namespace EscalationHub.Server.Disagreements;
 
 /// <summary>Opens a disagreement on the partnership's procedure: the written concern starts the clock. Idempotent per
-/// (raising agency, idempotency key): a repeat returns the first disagreement and changes nothing.</summary>
+/// (raising agency, idempotency key): a repeat returns the first disagreement and changes nothing. Runs inside a unit
+/// of work.</summary>
 public sealed class OpenDisagreementHandler(
     HubDbContext db,
     DisagreementStore store,
@@ -28,7 +29,6 @@ public sealed class OpenDisagreementHandler(
     {
         var (open, profile) = await ValidateAsync(command, cancellationToken);
         var hash = Hash(command);
-        await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
         var existing = await db.Disagreements.AsNoTracking().SingleOrDefaultAsync(
             d => d.RaisedByAgency == command.RaisedBy.AgencyCode && d.IdempotencyKey == command.IdempotencyKey, cancellationToken);
         if (existing is not null)
@@ -36,13 +36,8 @@ public sealed class OpenDisagreementHandler(
 
         var now = clock.GetUtcNow();
         var opening = Disagreement.Open(open with { Id = Identifiers.NewReference("DG") }, profile, calendar, now);
-        store.Add(opening.Disagreement, command.IdempotencyKey, hash, opening.Events, now);
+        store.Add(opening.Disagreement, command.IdempotencyKey, hash, opening.Events, now, command.RaisedBy);
         await db.SaveChangesAsync(cancellationToken);
-        if (transaction is not null)
-        {
-            await transaction.CommitAsync(cancellationToken);
-            store.AfterCommit(opening.Disagreement.Id);
-        }
         return opening.Disagreement;
     }
 

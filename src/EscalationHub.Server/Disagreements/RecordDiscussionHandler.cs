@@ -15,7 +15,7 @@ public sealed class RecordDiscussionHandler(DisagreementStore store)
         if (c.HeldAt == default) errors.Add("held_at", "is required");
         if (c.Attendees?.Any(a => string.IsNullOrWhiteSpace(a) || a.Length > 200) == true) errors.Add("attendees", "each attendee is 1..200 characters");
         errors.ThrowIfInvalid();
-        return store.ChangeAsync(c.DisagreementId, c.By.AgencyCode,
+        return store.ChangeAsync(c.DisagreementId, c.By,
             (d, now) => d.RecordDiscussion(c.By.AgencyCode, c.HeldAt, c.Summary.Trim(), c.Attendees ?? [], c.IsMeeting, now), cancellationToken);
     }
 }

@@ -13,6 +13,6 @@ public sealed class RecordLearningHandler(DisagreementStore store)
         DisagreementValidation.Actor(errors, c.DisagreementId, c.By);
         errors.Required("learning", c.Learning, DisagreementValidation.MaxText);
         errors.ThrowIfInvalid();
-        return store.ChangeAsync(c.DisagreementId, c.By.AgencyCode, (d, now) => d.CaptureLearning(c.By.AgencyCode, c.Learning.Trim(), now), cancellationToken);
+        return store.ChangeAsync(c.DisagreementId, c.By, (d, now) => d.CaptureLearning(c.By.AgencyCode, c.Learning.Trim(), now), cancellationToken);
     }
 }

@@ -20,6 +20,6 @@ public sealed class ResolveDisagreementHandler(DisagreementStore store)
         }
         errors.ThrowIfInvalid();
         var actions = (c.AgreedActions ?? []).Select(a => new AgreedAction(a.Who.Trim(), a.What.Trim(), a.ByWhen)).ToList();
-        return store.ChangeAsync(c.DisagreementId, c.By.AgencyCode, (d, now) => d.Resolve(c.By.AgencyCode, c.Summary.Trim(), actions, now), cancellationToken);
+        return store.ChangeAsync(c.DisagreementId, c.By, (d, now) => d.Resolve(c.By.AgencyCode, c.Summary.Trim(), actions, now), cancellationToken);
     }
 }

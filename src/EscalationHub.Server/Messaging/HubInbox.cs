@@ -6,32 +6,34 @@ namespace EscalationHub.Server.Messaging;
 
 /// <summary>Applies a bus message exactly once: the message id is recorded in the same transaction as the
 /// effect, so a redelivered message (same MessageId) is recognised and changes nothing.</summary>
-public sealed class HubInbox(HubDbContext db, OutboxSignal outbox, TimeProvider clock, ILogger<HubInbox> logger)
+/// <remarks>Runs in a <see cref="HubUnitOfWork"/>: the effect, its outbox messages and ledger entries group-commit with
+/// other concurrent commands.</remarks>
+public sealed class HubInbox(HubDbContext db, HubUnitOfWork unitOfWork, TimeProvider clock, ILogger<HubInbox> logger)
 {
     /// <returns>False when the message had already been applied.</returns>
     public async Task<bool> ApplyOnceAsync<T>(ConsumeContext<T> context, Func<Task> apply) where T : class
     {
         var messageId = context.MessageId ?? throw new InvalidOperationException($"{typeof(T).Name} arrived without a MessageId");
-        await using var transaction = await db.Database.BeginTransactionAsync(context.CancellationToken);
-        if (await db.Inbox.AnyAsync(i => i.MessageId == messageId, context.CancellationToken))
+        return await unitOfWork.ExecuteAsync(async cancellationToken =>
         {
-            logger.LogInformation("{MessageType} {MessageId} was already applied; ignoring the redelivery", typeof(T).Name, messageId);
-            return false;
-        }
+            if (await db.Inbox.AnyAsync(i => i.MessageId == messageId, cancellationToken))
+            {
+                logger.LogInformation("{MessageType} {MessageId} was already applied; ignoring the redelivery", typeof(T).Name, messageId);
+                return false;
+            }
 
-        try
-        {
-            db.Inbox.Add(new InboxMessage { MessageId = messageId, MessageType = typeof(T).FullName!, ProcessedAt = clock.GetUtcNow() });
-            await apply();
-            await db.SaveChangesAsync(context.CancellationToken);
-            await transaction.CommitAsync(context.CancellationToken);
-        }
-        catch
-        {
-            db.ChangeTracker.Clear(); // nothing of a failed attempt may leak into the next one on this context
-            throw;
-        }
-        outbox.Committed.Notify();
-        return true;
+            try
+            {
+                db.Inbox.Add(new InboxMessage { MessageId = messageId, MessageType = typeof(T).FullName!, ProcessedAt = clock.GetUtcNow() });
+                await apply();
+                await db.SaveChangesAsync(cancellationToken);
+                return true;
+            }
+            catch
+            {
+                db.ChangeTracker.Clear(); // nothing of a failed attempt may leak into the next one on this context
+                throw;
+            }
+        }, context.CancellationToken);
     }
 }

@@ -36,6 +36,7 @@ public static class MessagingRegistration
                 x.AddConsumer<AcknowledgeConcernConsumer>();
                 x.AddConsumer<DecideConcernConsumer>();
                 x.AddConsumer<DisagreementCommandConsumer>();
+                Ledger.LedgerRegistration.AddLedgerConsumers(x);
             },
             (e, context) =>
             {
@@ -43,6 +44,7 @@ public static class MessagingRegistration
                 e.ConfigureConsumer<AcknowledgeConcernConsumer>(context);
                 e.ConfigureConsumer<DecideConcernConsumer>(context);
                 e.ConfigureConsumer<DisagreementCommandConsumer>(context);
+                Ledger.LedgerRegistration.ConfigureLedgerConsumers(e, context);
             }));
 
         builder.AddEscalationHubBus();

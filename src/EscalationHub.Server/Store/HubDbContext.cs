@@ -1,5 +1,6 @@
 using EscalationHub.Server.Concerns;
 using EscalationHub.Server.Disagreements;
+using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Messaging;
 using Microsoft.EntityFrameworkCore;
 
@@ -16,6 +17,10 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
     public DbSet<DisagreementParty> DisagreementParties => Set<DisagreementParty>();
     public DbSet<DisagreementChildFile> DisagreementChildFiles => Set<DisagreementChildFile>();
     public DbSet<DisagreementEventRow> DisagreementEvents => Set<DisagreementEventRow>();
+    public DbSet<LedgerEntryRecord> LedgerEntries => Set<LedgerEntryRecord>();
+    public DbSet<LedgerNodeRecord> LedgerNodes => Set<LedgerNodeRecord>();
+    public DbSet<LedgerTreeHeadRecord> LedgerTreeHeads => Set<LedgerTreeHeadRecord>();
+    public DbSet<AgencyKeyRecord> AgencyKeys => Set<AgencyKeyRecord>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -84,6 +89,7 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             e.ToTable("DisagreementEvents");
             e.HasKey(x => new { x.DisagreementId, x.Sequence });
         });
+        LedgerModel.Configure(model);
 
         // SQLite cannot order by DateTimeOffset; store instants as UTC ticks, which sort and compare correctly.
         foreach (var entity in model.Model.GetEntityTypes())

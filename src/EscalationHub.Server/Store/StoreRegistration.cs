@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using EscalationHub.Server.Ledger;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace EscalationHub.Server.Store;
@@ -13,10 +14,23 @@ public static class StoreRegistration
         var path = Path.GetFullPath(builder.Configuration["Store:Path"] ?? Path.Combine("data", "hub.db"));
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         builder.Services.AddSingleton(new StoreLocation(path));
-        builder.Services.AddDbContext<HubDbContext>(options => options
-            .UseSqlite($"Data Source={path};Pooling=True;Default Timeout=30")
-            .AddInterceptors(new SqlitePragmas()));
+        builder.Services.AddPooledDbContextFactory<HubDbContext>(options => options
+            .UseSqlite(ConnectionString(path))
+            .AddInterceptors(new SqlitePragmas(), new AppendOnlyGuard()));
+        // One pooled context per scope, made known to the scope's unit of work so that a command running in the
+        // group commit binds it to the batch's transaction, and only if it uses it. Disposing the scope returns it.
+        builder.Services.AddScoped<UnitOfWorkScope>();
+        builder.Services.AddScoped(sp =>
+        {
+            var db = sp.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContext();
+            sp.GetRequiredService<UnitOfWorkScope>().Created(db);
+            return db;
+        });
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
+        // Every state change goes through the single writer, which group-commits concurrent commands.
+        builder.Services.AddSingleton<CommitCoordinator>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CommitCoordinator>());
+        builder.Services.AddScoped<HubUnitOfWork>();
         return builder;
     }
 
@@ -30,10 +44,12 @@ public static class StoreRegistration
         app.Services.GetRequiredService<StoreLocation>().Ready = true;
     }
 
+    internal static string ConnectionString(string path) => $"Data Source={path};Pooling=True;Default Timeout=30";
+
+    internal const string Pragmas = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+
     private sealed class SqlitePragmas : DbConnectionInterceptor
     {
-        private const string Pragmas = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
-
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
         {
             using var command = connection.CreateCommand();

@@ -23,7 +23,18 @@ public sealed class TestAdapter : IAsyncDisposable
     public string InboxPath => Path.Combine(Directory, $"adapter-{AgencyCode}.db");
     public string Output => process.Output;
 
-    public static async Task<TestAdapter> StartSocialCareAsync(string brokerUri, string agencyCode = "leics-socialcare",
+    public string BaseAddress => healthUrl[..^"/health".Length];
+
+    /// <param name="hubAddress">The hub's gRPC address for the adapter's verified ledger replica; null for none.</param>
+    public static Task<TestAdapter> StartSocialCareAsync(string brokerUri, string agencyCode = "leics-socialcare", string? hubAddress = null,
+        IReadOnlyDictionary<string, string>? extra = null, bool waitUntilHealthy = true) =>
+        StartAsync("adapters/EscalationHub.Adapters.SocialCare", "EscalationHub.Adapters.SocialCare", brokerUri, agencyCode, hubAddress, extra, waitUntilHealthy);
+
+    /// <summary>The bare runtime (tests/EscalationHub.TestAdapter) playing any agency, e.g. the raising hospital.</summary>
+    public static Task<TestAdapter> StartRuntimeOnlyAsync(string brokerUri, string agencyCode, string? hubAddress) =>
+        StartAsync("tests/EscalationHub.TestAdapter", "EscalationHub.TestAdapter", brokerUri, agencyCode, hubAddress);
+
+    private static async Task<TestAdapter> StartAsync(string project, string assembly, string brokerUri, string agencyCode, string? hubAddress,
         IReadOnlyDictionary<string, string>? extra = null, bool waitUntilHealthy = true)
     {
         var directory = Path.Combine(Path.GetTempPath(), $"eh-adapter-{Guid.NewGuid():N}");
@@ -34,10 +45,11 @@ public sealed class TestAdapter : IAsyncDisposable
             ["Adapter:AgencyCode"] = agencyCode,
             ["Adapter:DataDirectory"] = directory,
             ["Messaging:RabbitMq"] = brokerUri,
+            ["Hub:Address"] = hubAddress ?? "",
+            ["Hub:LedgerSyncSeconds"] = "0.5",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
-        var adapter = new TestAdapter(() => AppProcess.Start("adapters/EscalationHub.Adapters.SocialCare", "EscalationHub.Adapters.SocialCare", directory, settings),
-            directory, agencyCode, $"http://127.0.0.1:{port}/health");
+        var adapter = new TestAdapter(() => AppProcess.Start(project, assembly, directory, settings), directory, agencyCode, $"http://127.0.0.1:{port}/health");
         if (waitUntilHealthy) await adapter.WaitUntilHealthyAsync();
         return adapter;
     }
@@ -90,6 +102,36 @@ public sealed class TestAdapter : IAsyncDisposable
     {
         process = start();
         await WaitUntilHealthyAsync();
+    }
+
+    /// <summary>The leaf hashes of the entries of one child file the adapter's replica has verified, in log order.</summary>
+    public List<(long Index, byte[] Bytes, byte[] LeafHash)> ReplicaEntries(string childFileId) =>
+        Query("SELECT idx, entry_bytes, leaf_hash FROM ledger_entries WHERE child_file_id = $id ORDER BY idx",
+            r => (r.GetInt64(0), (byte[])r[1], (byte[])r[2]), ("$id", childFileId));
+
+    public List<(string Kind, string Detail)> ReplicaAlarms() =>
+        Query("SELECT kind, detail FROM ledger_alarms ORDER BY id", r => (r.GetString(0), r.GetString(1)));
+
+    /// <summary>(size, root) of the newest tree head the replica trusts.</summary>
+    public (long Size, byte[] Root)? TrustedHead() =>
+        Query("SELECT tree_size, root_hash FROM ledger_heads ORDER BY tree_size DESC LIMIT 1", r => (r.GetInt64(0), (byte[])r[1])) is [var head] ? head : null;
+
+    private List<T> Query<T>(string sql, Func<SqliteDataReader, T> read, params (string Name, object Value)[] parameters)
+    {
+        if (!File.Exists(InboxPath)) return [];
+        using var connection = new SqliteConnection($"Data Source={InboxPath};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        var rows = new List<T>();
+        try
+        {
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) rows.Add(read(reader));
+        }
+        catch (SqliteException ex) when (ex.Message.Contains("no such table")) { }
+        return rows;
     }
 
     public async ValueTask DisposeAsync()

@@ -118,6 +118,22 @@ public sealed class TestHub : IAsyncDisposable
         return (long)command.ExecuteScalar()!;
     }
 
+    /// <summary>The row counts once nothing is moving any more (no unsent messages, no change over half a second), so a
+    /// test can compare them with the counts after a request that must change nothing.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> SettledCountsAsync()
+    {
+        var until = DateTime.UtcNow.AddSeconds(30);
+        var last = CountAll();
+        while (DateTime.UtcNow < until)
+        {
+            await Task.Delay(500);
+            var now = CountAll();
+            if (now.SequenceEqual(last) && Count("Outbox", "SentAt IS NULL") == 0) return now;
+            last = now;
+        }
+        return last;
+    }
+
     public IReadOnlyDictionary<string, long> CountAll() =>
         new[] { "ChildFiles", "Concerns", "ConcernStatusChanges", "Outbox", "Inbox" }.ToDictionary(t => t, t => Count(t));
 

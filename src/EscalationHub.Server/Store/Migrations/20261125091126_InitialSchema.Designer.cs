@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace EscalationHub.Server.Store.Migrations
 {
     [DbContext(typeof(HubDbContext))]
-    [Migration("20261125082442_OutboxFailedAt")]
-    partial class OutboxFailedAt
+    [Migration("20261125091126_InitialSchema")]
+    partial class InitialSchema
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -292,6 +292,98 @@ namespace EscalationHub.Server.Store.Migrations
                         .IsUnique();
 
                     b.ToTable("Disagreements", (string)null);
+                });
+
+            modelBuilder.Entity("EscalationHub.Server.Ledger.AgencyKeyRecord", b =>
+                {
+                    b.Property<string>("AgencyCode")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("PublicKey")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("RegisteredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("AgencyCode", "KeyId");
+
+                    b.ToTable("AgencyKeys", (string)null);
+                });
+
+            modelBuilder.Entity("EscalationHub.Server.Ledger.LedgerEntryRecord", b =>
+                {
+                    b.Property<long>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AuthorAgency")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CaseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ChildFileId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("EntryBytes")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("EntryType")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Sequence");
+
+                    b.HasIndex("ChildFileId", "Sequence");
+
+                    b.ToTable("LedgerEntries", (string)null);
+                });
+
+            modelBuilder.Entity("EscalationHub.Server.Ledger.LedgerNodeRecord", b =>
+                {
+                    b.Property<int>("Level")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Idx")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Level", "Idx");
+
+                    b.ToTable("LedgerNodes", (string)null);
+                });
+
+            modelBuilder.Entity("EscalationHub.Server.Ledger.LedgerTreeHeadRecord", b =>
+                {
+                    b.Property<long>("TreeSize")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("RootHash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("Signature")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("TimestampTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("TreeSize");
+
+                    b.ToTable("LedgerTreeHeads", (string)null);
                 });
 
             modelBuilder.Entity("EscalationHub.Server.Messaging.InboxMessage", b =>

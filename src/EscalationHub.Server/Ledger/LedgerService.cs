@@ -1,0 +1,146 @@
+using EscalationHub.Ledger;
+using EscalationHub.Server.Agencies;
+using EscalationHub.Server.Grpc;
+using EscalationHub.Server.Store;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using V1 = EscalationHub.Contracts.V1;
+
+namespace EscalationHub.Server.Ledger;
+
+/// <summary>The gRPC side of the ledger: child files for their parties, signed tree heads and proofs for anyone.
+/// Reads only: proofs come from the stored subtree hashes (O(log n) rows), never from rehashing the log.</summary>
+public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, AgencyDirectory agencies, TimeProvider clock)
+    : V1.Ledger.LedgerBase
+{
+    public override async Task<V1.ChildFileRecord> GetChildFile(V1.GetChildFileRequest request, ServerCallContext context)
+    {
+        var errors = new FieldErrors();
+        errors.Required("child_file_id", request.ChildFileId, LedgerEntry.MaxIdLength);
+        errors.Required("agency_code", request.AgencyCode, LedgerEntry.MaxAgencyCodeLength);
+        if (!string.IsNullOrWhiteSpace(request.AgencyCode) && agencies.Find(request.AgencyCode) is null)
+            errors.Add("agency_code", $"'{request.AgencyCode}' is not a registered agency");
+        if (request.FromIndex < 0) errors.Add("from_index", "must not be negative");
+        errors.ThrowIfAny();
+
+        var ct = context.CancellationToken;
+        if (!await ChildFileParties.IsPartyAsync(db, request.ChildFileId, request.AgencyCode, ct))
+            throw new RpcException(new Status(StatusCode.PermissionDenied,
+                $"agency '{request.AgencyCode}' is not party to child file {request.ChildFileId}"));
+
+        // The head first: every entry below its size is committed, so it covers everything returned.
+        var head = await LatestHeadAsync(ct);
+        var rows = await db.LedgerEntries.AsNoTracking()
+            .Where(e => e.ChildFileId == request.ChildFileId && e.Sequence >= request.FromIndex && e.Sequence < head.TreeSize)
+            .OrderBy(e => e.Sequence)
+            .Select(e => new { e.Sequence, e.EntryBytes, e.EntryType, e.CaseId, e.AuthorAgency })
+            .ToListAsync(ct);
+        var reply = new V1.ChildFileRecord { ChildFileId = request.ChildFileId, TreeHead = ToProto(head) };
+        foreach (var row in rows)
+            reply.Entries.Add(new V1.LedgerEntry
+            {
+                Index = row.Sequence,
+                CanonicalBytes = ByteString.CopyFrom(row.EntryBytes),
+                LeafHash = ByteString.CopyFrom(TreeHasher.HashLeaf(row.EntryBytes).Span),
+                EntryType = row.EntryType,
+                CaseId = row.CaseId ?? "",
+                AuthorAgencyCode = row.AuthorAgency,
+            });
+        return reply;
+    }
+
+    public override async Task<V1.SignedTreeHead> GetLatestTreeHead(V1.GetLatestTreeHeadRequest request, ServerCallContext context) =>
+        ToProto(await LatestHeadAsync(context.CancellationToken));
+
+    public override async Task<V1.InclusionProof> GetInclusionProof(V1.GetInclusionProofRequest request, ServerCallContext context)
+    {
+        var errors = new FieldErrors();
+        if (request.TreeSize <= 0) errors.Add("tree_size", "must be at least 1");
+        if (request.EntryIndex < 0) errors.Add("entry_index", "must not be negative");
+        else if (request.TreeSize > 0 && request.EntryIndex >= request.TreeSize) errors.Add("entry_index", $"must be less than tree_size ({request.TreeSize})");
+        errors.ThrowIfAny();
+        return await WithLogAsync(request.TreeSize, "tree_size", context.CancellationToken, async log =>
+        {
+            var proof = await log.GetInclusionProofAsync(request.EntryIndex, request.TreeSize, context.CancellationToken);
+            var reply = new V1.InclusionProof { EntryIndex = proof.LeafIndex, TreeSize = proof.TreeSize };
+            reply.Path.AddRange(proof.Path.Select(h => ByteString.CopyFrom(h.Span)));
+            return reply;
+        });
+    }
+
+    public override async Task<V1.ConsistencyProof> GetConsistencyProof(V1.GetConsistencyProofRequest request, ServerCallContext context)
+    {
+        var errors = new FieldErrors();
+        if (request.FirstSize < 0) errors.Add("first_size", "must not be negative");
+        if (request.SecondSize < request.FirstSize) errors.Add("second_size", $"must be at least first_size ({request.FirstSize})");
+        errors.ThrowIfAny();
+        return await WithLogAsync(request.SecondSize, "second_size", context.CancellationToken, async log =>
+        {
+            var proof = await log.GetConsistencyProofAsync(request.FirstSize, request.SecondSize, context.CancellationToken);
+            var reply = new V1.ConsistencyProof { FirstSize = proof.FirstSize, SecondSize = proof.SecondSize };
+            reply.Path.AddRange(proof.Path.Select(h => ByteString.CopyFrom(h.Span)));
+            return reply;
+        });
+    }
+
+    public override Task<V1.PublicKey> GetHubPublicKey(V1.GetHubPublicKeyRequest request, ServerCallContext context) =>
+        Task.FromResult(new V1.PublicKey { PublicKeyPem = signingKey.PublicKeyPem, KeyId = ByteString.CopyFrom(signingKey.KeyId.Span) });
+
+    public override async Task<V1.AgencyKeys> GetAgencyKeys(V1.GetAgencyKeysRequest request, ServerCallContext context)
+    {
+        var errors = new FieldErrors();
+        errors.Required("agency_code", request.AgencyCode, LedgerEntry.MaxAgencyCodeLength);
+        errors.ThrowIfAny();
+        var keys = await db.AgencyKeys.AsNoTracking().Where(k => k.AgencyCode == request.AgencyCode)
+            .OrderBy(k => k.RegisteredAt).ToListAsync(context.CancellationToken);
+        var reply = new V1.AgencyKeys { AgencyCode = request.AgencyCode };
+        foreach (var key in keys)
+        {
+            using var imported = LedgerKeys.ImportSubjectPublicKeyInfo(key.PublicKey);
+            reply.Keys.Add(new V1.PublicKey { PublicKeyPem = LedgerKeys.ExportPublicKeyPem(imported), KeyId = ByteString.CopyFrom(Convert.FromHexString(key.KeyId)) });
+        }
+        return reply;
+    }
+
+    private async Task<SignedTreeHead> LatestHeadAsync(CancellationToken ct)
+    {
+        var record = await db.LedgerTreeHeads.AsNoTracking().OrderByDescending(h => h.TreeSize).FirstOrDefaultAsync(ct);
+        // Nothing appended yet: a fresh head for the empty tree.
+        return record is null ? new TreeHeadSigner(signingKey.Key, clock).Sign(0, TreeHasher.EmptyRoot) : LedgerTreeHeads.FromRecord(record);
+    }
+
+    private async Task<T> WithLogAsync<T>(long size, string sizeField, CancellationToken ct, Func<MerkleLog, Task<T>> read)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            using var store = new SqliteMerkleNodeStore((SqliteConnection)db.Database.GetDbConnection());
+            var log = new MerkleLog(store);
+            var current = await log.GetSizeAsync(ct);
+            if (size > current)
+                throw FieldErrors.Single(StatusCode.OutOfRange, sizeField, $"the log has only {current} entries");
+            return await read(log);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    internal static V1.SignedTreeHead ToProto(SignedTreeHead head) => new()
+    {
+        TreeSize = head.TreeSize,
+        RootHash = ByteString.CopyFrom(head.RootHash.Span),
+        TimestampTicks = head.Timestamp.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks,
+        Signature = ByteString.CopyFrom(head.Signature.Span),
+    };
+}
+
+public static class LedgerTreeHeads
+{
+    public static SignedTreeHead FromRecord(LedgerTreeHeadRecord record) =>
+        new(record.TreeSize, MerkleHash.FromBytes(record.RootHash),
+            new DateTimeOffset(DateTimeOffset.UnixEpoch.UtcTicks + record.TimestampTicks, TimeSpan.Zero), record.Signature);
+}

@@ -1,0 +1,355 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace EscalationHub.Server.Store.Migrations
+{
+    /// <inheritdoc />
+    public partial class InitialSchema : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "AgencyKeys",
+                columns: table => new
+                {
+                    AgencyCode = table.Column<string>(type: "TEXT", nullable: false),
+                    KeyId = table.Column<string>(type: "TEXT", nullable: false),
+                    PublicKey = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    RegisteredAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AgencyKeys", x => new { x.AgencyCode, x.KeyId });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ChildFiles",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", nullable: false),
+                    NhsNumber = table.Column<string>(type: "TEXT", nullable: true),
+                    GivenName = table.Column<string>(type: "TEXT", nullable: false),
+                    FamilyName = table.Column<string>(type: "TEXT", nullable: false),
+                    DateOfBirth = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ChildFiles", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ConcernStatusChanges",
+                columns: table => new
+                {
+                    ConcernId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Sequence = table.Column<int>(type: "INTEGER", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    ByAgency = table.Column<string>(type: "TEXT", nullable: false),
+                    ByRole = table.Column<string>(type: "TEXT", nullable: false),
+                    Decision = table.Column<string>(type: "TEXT", nullable: true),
+                    Reason = table.Column<string>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ConcernStatusChanges", x => new { x.ConcernId, x.Sequence });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Concerns",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Reference = table.Column<string>(type: "TEXT", nullable: false),
+                    ChildFileId = table.Column<string>(type: "TEXT", nullable: false),
+                    RaisedByAgency = table.Column<string>(type: "TEXT", nullable: false),
+                    RaisedByRole = table.Column<string>(type: "TEXT", nullable: false),
+                    IdempotencyKey = table.Column<string>(type: "TEXT", nullable: false),
+                    RequestHash = table.Column<string>(type: "TEXT", nullable: false),
+                    AddressedToAgency = table.Column<string>(type: "TEXT", nullable: false),
+                    Category = table.Column<string>(type: "TEXT", nullable: false),
+                    HarmLevel = table.Column<string>(type: "TEXT", nullable: false),
+                    Details = table.Column<string>(type: "TEXT", nullable: false),
+                    RaisedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", nullable: false),
+                    AcknowledgedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    AcknowledgedByRole = table.Column<string>(type: "TEXT", nullable: true),
+                    Decision = table.Column<string>(type: "TEXT", nullable: true),
+                    DecisionReason = table.Column<string>(type: "TEXT", nullable: true),
+                    DecidedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    DecidedByRole = table.Column<string>(type: "TEXT", nullable: true),
+                    LastSequence = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Concerns", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DisagreementChildFiles",
+                columns: table => new
+                {
+                    DisagreementId = table.Column<string>(type: "TEXT", nullable: false),
+                    ChildFileId = table.Column<string>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DisagreementChildFiles", x => new { x.ChildFileId, x.DisagreementId });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DisagreementEvents",
+                columns: table => new
+                {
+                    DisagreementId = table.Column<string>(type: "TEXT", nullable: false),
+                    Sequence = table.Column<int>(type: "INTEGER", nullable: false),
+                    Type = table.Column<string>(type: "TEXT", nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    Json = table.Column<string>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DisagreementEvents", x => new { x.DisagreementId, x.Sequence });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DisagreementParties",
+                columns: table => new
+                {
+                    DisagreementId = table.Column<string>(type: "TEXT", nullable: false),
+                    AgencyCode = table.Column<string>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DisagreementParties", x => new { x.AgencyCode, x.DisagreementId });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Disagreements",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", nullable: false),
+                    ProfileId = table.Column<string>(type: "TEXT", nullable: false),
+                    RaisedByAgency = table.Column<string>(type: "TEXT", nullable: false),
+                    IdempotencyKey = table.Column<string>(type: "TEXT", nullable: false),
+                    RequestHash = table.Column<string>(type: "TEXT", nullable: false),
+                    OpenedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", nullable: false),
+                    CurrentStage = table.Column<int>(type: "INTEGER", nullable: false),
+                    CurrentDeadlineAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    AutoEscalateAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    WarnAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false),
+                    StateJson = table.Column<string>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Disagreements", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Inbox",
+                columns: table => new
+                {
+                    MessageId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    MessageType = table.Column<string>(type: "TEXT", nullable: false),
+                    ProcessedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Inbox", x => x.MessageId);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "LedgerEntries",
+                columns: table => new
+                {
+                    Sequence = table.Column<long>(type: "INTEGER", nullable: false),
+                    ChildFileId = table.Column<string>(type: "TEXT", nullable: false),
+                    CaseId = table.Column<string>(type: "TEXT", nullable: true),
+                    EntryType = table.Column<string>(type: "TEXT", nullable: false),
+                    AuthorAgency = table.Column<string>(type: "TEXT", nullable: false),
+                    RecordedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    EntryBytes = table.Column<byte[]>(type: "BLOB", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_LedgerEntries", x => x.Sequence);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "LedgerNodes",
+                columns: table => new
+                {
+                    Level = table.Column<int>(type: "INTEGER", nullable: false),
+                    Idx = table.Column<long>(type: "INTEGER", nullable: false),
+                    Hash = table.Column<byte[]>(type: "BLOB", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_LedgerNodes", x => new { x.Level, x.Idx });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "LedgerTreeHeads",
+                columns: table => new
+                {
+                    TreeSize = table.Column<long>(type: "INTEGER", nullable: false),
+                    RootHash = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    TimestampTicks = table.Column<long>(type: "INTEGER", nullable: false),
+                    Signature = table.Column<byte[]>(type: "BLOB", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_LedgerTreeHeads", x => x.TreeSize);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Outbox",
+                columns: table => new
+                {
+                    Sequence = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    MessageId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Destination = table.Column<string>(type: "TEXT", nullable: false),
+                    MessageType = table.Column<string>(type: "TEXT", nullable: false),
+                    Body = table.Column<string>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    SentAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    LastError = table.Column<string>(type: "TEXT", nullable: true),
+                    FailedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Outbox", x => x.Sequence);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ChildFiles_NhsNumber",
+                table: "ChildFiles",
+                column: "NhsNumber",
+                unique: true,
+                filter: "NhsNumber IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Concerns_ChildFileId",
+                table: "Concerns",
+                column: "ChildFileId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Concerns_RaisedByAgency_IdempotencyKey",
+                table: "Concerns",
+                columns: new[] { "RaisedByAgency", "IdempotencyKey" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Concerns_Reference",
+                table: "Concerns",
+                column: "Reference",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DisagreementChildFiles_DisagreementId",
+                table: "DisagreementChildFiles",
+                column: "DisagreementId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DisagreementParties_DisagreementId",
+                table: "DisagreementParties",
+                column: "DisagreementId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Disagreements_AutoEscalateAt",
+                table: "Disagreements",
+                column: "AutoEscalateAt",
+                filter: "AutoEscalateAt IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Disagreements_CurrentDeadlineAt",
+                table: "Disagreements",
+                column: "CurrentDeadlineAt",
+                filter: "CurrentDeadlineAt IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Disagreements_RaisedByAgency_IdempotencyKey",
+                table: "Disagreements",
+                columns: new[] { "RaisedByAgency", "IdempotencyKey" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Disagreements_WarnAt",
+                table: "Disagreements",
+                column: "WarnAt",
+                filter: "WarnAt IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_LedgerEntries_ChildFileId_Sequence",
+                table: "LedgerEntries",
+                columns: new[] { "ChildFileId", "Sequence" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Outbox_MessageId",
+                table: "Outbox",
+                column: "MessageId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Outbox_Unsent",
+                table: "Outbox",
+                column: "Sequence",
+                filter: "SentAt IS NULL AND FailedAt IS NULL");
+            // The ledger is append-only in the database too (triggers); its node table is WITHOUT ROWID.
+            migrationBuilder.Sql(EscalationHub.Server.Ledger.LedgerSchema.MigrationSql);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.Sql(EscalationHub.Server.Ledger.LedgerSchema.DropTriggersSql);
+
+            migrationBuilder.DropTable(
+                name: "AgencyKeys");
+
+            migrationBuilder.DropTable(
+                name: "ChildFiles");
+
+            migrationBuilder.DropTable(
+                name: "ConcernStatusChanges");
+
+            migrationBuilder.DropTable(
+                name: "Concerns");
+
+            migrationBuilder.DropTable(
+                name: "DisagreementChildFiles");
+
+            migrationBuilder.DropTable(
+                name: "DisagreementEvents");
+
+            migrationBuilder.DropTable(
+                name: "DisagreementParties");
+
+            migrationBuilder.DropTable(
+                name: "Disagreements");
+
+            migrationBuilder.DropTable(
+                name: "Inbox");
+
+            migrationBuilder.DropTable(
+                name: "LedgerEntries");
+
+            migrationBuilder.DropTable(
+                name: "LedgerNodes");
+
+            migrationBuilder.DropTable(
+                name: "LedgerTreeHeads");
+
+            migrationBuilder.DropTable(
+                name: "Outbox");
+        }
+    }
+}
