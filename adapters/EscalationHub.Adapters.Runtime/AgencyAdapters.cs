@@ -1,3 +1,4 @@
+using EscalationHub.Adapters.Runtime.AgencySystem;
 using EscalationHub.Contracts.Messages;
 using EscalationHub.Messaging;
 using MassTransit;
@@ -6,8 +7,9 @@ using Microsoft.Extensions.Hosting;
 
 namespace EscalationHub.Adapters.Runtime;
 
-/// <summary>One agency's adapter as the runtime knows it: its code and its inbox.</summary>
-public sealed record AgencyAdapter(string AgencyCode, AdapterInbox Inbox);
+/// <summary>One agency's adapter as the runtime knows it: its code, its inbox, what it owes its agency system and
+/// (with no real agency system configured) what the simulator of that system received; all in one SQLite file.</summary>
+public sealed record AgencyAdapter(string AgencyCode, AdapterInbox Inbox, AgencyOutbox Outbox, SimulatorLog Simulator);
 
 /// <summary>The adapters hosted in this process: one in a standalone adapter, up to four in the embedded default.
 /// A consumer finds the adapter it serves from the queue the message arrived on.</summary>
@@ -26,6 +28,8 @@ public sealed class AgencyAdapters
     }
 
     public AgencyAdapter ForAgency(string agencyCode) => byQueue[Addresses.AgencyQueue(agencyCode)];
+
+    public IEnumerable<AgencyAdapter> All => byQueue.Values;
 }
 
 public static class AgencyAdapterRegistration
@@ -49,7 +53,8 @@ public static class AgencyAdapterRegistration
             services.AddSingleton(TimeProvider.System);
         }
 
-        adapters.Add(new AgencyAdapter(agencyCode, new AdapterInbox(Path.Combine(dataDirectory, $"adapter-{agencyCode}.db"))));
+        var database = Path.Combine(dataDirectory, $"adapter-{agencyCode}.db");
+        adapters.Add(new AgencyAdapter(agencyCode, new AdapterInbox(database), new AgencyOutbox(database), new SimulatorLog(database)));
         var bus = services.GetBusEndpoints();
         bus.SendQueues.Add(Addresses.HubInbound);
         bus.Endpoints.Add(new EndpointDefinition(

@@ -15,4 +15,5 @@ builder.AddHubMessaging();
 var app = builder.Build();
 await app.MigrateHubStoreAsync();
 app.MapHubGrpc();
+app.MapEmbeddedAdapters();
 await app.RunAsync();

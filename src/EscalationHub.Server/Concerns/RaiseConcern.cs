@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using EscalationHub.Contracts.Messages;
+using EscalationHub.Domain.Calendar;
 using EscalationHub.Server.Messaging;
 using EscalationHub.Server.Store;
 using Microsoft.EntityFrameworkCore;
@@ -12,9 +13,15 @@ public sealed record RaisedConcern(Concern Concern, ChildFile ChildFile, bool Cr
 public sealed class IdempotencyKeyReusedException(string key)
     : Exception($"idempotency key '{key}' was already used for a different concern");
 
+/// <summary>The statutory timescale for the addressed agency to acknowledge a referral and decide the next step.</summary>
+public static class ConcernTimescales
+{
+    public static Timescale Decision { get; } = Timescale.WorkingDays(1);
+}
+
 /// <summary>Records a concern with its first status and its message to the addressed agency in one transaction.
 /// A repeated idempotency key returns the concern the first call created and adds nothing.</summary>
-public sealed class RaiseConcernHandler(HubDbContext db, OutboxSignal outbox, TimeProvider clock)
+public sealed class RaiseConcernHandler(HubDbContext db, OutboxSignal outbox, TimeProvider clock, WorkingCalendar calendar)
 {
     public async Task<RaisedConcern> HandleAsync(RaiseConcern command, CancellationToken cancellationToken)
     {
@@ -57,6 +64,7 @@ public sealed class RaiseConcernHandler(HubDbContext db, OutboxSignal outbox, Ti
             HarmLevel = command.HarmLevel,
             Details = command.Details,
             RaisedAt = now,
+            DecisionDueAt = calendar.DueBy(now, ConcernTimescales.Decision),
             Status = ConcernStatus.Received,
             LastSequence = 1,
         };
@@ -69,7 +77,8 @@ public sealed class RaiseConcernHandler(HubDbContext db, OutboxSignal outbox, Ti
         db.Enqueue(Addresses.AgencyQueue(command.AddressedToAgencyCode), new ConcernRaised(
             concern.Id, concern.Reference, childFile.Id,
             command.Child with { NhsNumber = childFile.NhsNumber },
-            command.RaisedBy, command.AddressedToAgencyCode, command.Category, command.HarmLevel, command.Details, now), now);
+            command.RaisedBy, command.AddressedToAgencyCode, command.Category, command.HarmLevel, command.Details, now)
+            { DecisionDueAt = concern.DecisionDueAt }, now);
         db.Enqueue(Addresses.AgencyQueue(command.RaisedBy.AgencyCode),
             new ConcernAccepted(command.IdempotencyKey, concern.Id, concern.Reference, childFile.Id, now), now);
 
