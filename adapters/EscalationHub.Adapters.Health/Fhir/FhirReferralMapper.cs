@@ -173,7 +173,19 @@ public static class FhirReferralMapper
 
     private static Resource? Parse(string json, string expected, Issues issues)
     {
-        if (!Deserializer.TryDeserializeResource(json, out var resource, out var errors))
+        Resource? resource;
+        IEnumerable<CodedException> errors;
+        bool parsed;
+        try
+        {
+            parsed = Deserializer.TryDeserializeResource(json, out resource, out errors);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            issues.Add(IssueType.Structure, expected, $"the body is not JSON: {ex.Message}");
+            return null;
+        }
+        if (!parsed)
         {
             foreach (var error in errors)
             {

@@ -63,9 +63,12 @@ public sealed class AdapterTestHost : IAsyncDisposable
         string? directory = null)
     {
         directory ??= Path.Combine(Path.GetTempPath(), $"eh-adapter-test-{Guid.NewGuid():N}");
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        // Content root in the test's own directory: the appsettings.json files the adapter projects copy beside the
+        // test assembly must not configure the adapter under test.
+        System.IO.Directory.CreateDirectory(directory);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = directory });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
+        if (Environment.GetEnvironmentVariable("EH_TEST_LOGS") is null) builder.Logging.ClearProviders();
         var values = new Dictionary<string, string?>
         {
             ["Adapter:DataDirectory"] = directory,
