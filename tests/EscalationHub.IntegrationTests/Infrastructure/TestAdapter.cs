@@ -21,24 +21,66 @@ public sealed class TestAdapter : IAsyncDisposable
     public string InboxPath => Path.Combine(Directory, $"adapter-{AgencyCode}.db");
     public string Output => process.Output;
 
-    public static async Task<TestAdapter> StartSocialCareAsync(string brokerUri, string agencyCode = "leics-socialcare")
+    /// <summary>The agency adapters by kind: project directory and assembly name.</summary>
+    public enum Kind { Health, Police, SocialCare, Education }
+
+    public static Task<TestAdapter> StartSocialCareAsync(string brokerUri, string agencyCode = "leics-socialcare") =>
+        StartAsync(Kind.SocialCare, brokerUri, agencyCode);
+
+    /// <summary>Starts an adapter process against the broker, with its agency system simulated unless
+    /// <paramref name="extra"/> sets Adapter:AgencySystem:Url. A health adapter gets a free MLLP port
+    /// (<see cref="MllpPort"/>).</summary>
+    public static async Task<TestAdapter> StartAsync(Kind kind, string brokerUri, string agencyCode, IReadOnlyDictionary<string, string>? extra = null,
+        bool waitUntilHealthy = true)
     {
         var directory = Path.Combine(Path.GetTempPath(), $"eh-adapter-{Guid.NewGuid():N}");
         var port = Ports.Free(30000, 60000);
-        var process = AppProcess.Start("adapters/EscalationHub.Adapters.SocialCare", "EscalationHub.Adapters.SocialCare", directory,
-            new Dictionary<string, string>
-            {
-                ["Urls"] = $"http://127.0.0.1:{port}",
-                ["Adapter:AgencyCode"] = agencyCode,
-                ["Adapter:DataDirectory"] = directory,
-                ["Messaging:RabbitMq"] = brokerUri,
-            });
-        var adapter = new TestAdapter(process, directory, agencyCode, $"http://127.0.0.1:{port}/health");
-        await adapter.WaitUntilHealthyAsync();
+        var name = $"EscalationHub.Adapters.{kind}";
+        var settings = new Dictionary<string, string>
+        {
+            ["Urls"] = $"http://127.0.0.1:{port}",
+            ["Adapter:AgencyCode"] = agencyCode,
+            ["Adapter:DataDirectory"] = directory,
+            ["Adapter:AgencySystem:InitialBackoff"] = "00:00:00.200",
+            ["Adapter:AgencySystem:MaxBackoff"] = "00:00:01",
+            ["Messaging:RabbitMq"] = brokerUri,
+        };
+        var mllpPort = kind == Kind.Health ? Ports.Free(30000, 60000) : -1;
+        if (kind == Kind.Health) settings["Adapter:Mllp:Port"] = mllpPort.ToString();
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
+        var process = AppProcess.Start($"adapters/{name}", name, directory, settings);
+        var adapter = new TestAdapter(process, directory, agencyCode, $"http://127.0.0.1:{port}/health")
+        {
+            HttpAddress = new Uri($"http://127.0.0.1:{port}"),
+            MllpPort = mllpPort,
+        };
+        if (waitUntilHealthy) await adapter.WaitUntilHealthyAsync();
         return adapter;
     }
 
-    private async Task WaitUntilHealthyAsync()
+    /// <summary>The adapter's HTTP interface for its agency system (FHIR, /responses, /concerns).</summary>
+    public Uri HttpAddress { get; private init; } = null!;
+
+    /// <summary>The health adapter's MLLP port; -1 for other adapters.</summary>
+    public int MllpPort { get; private init; }
+
+    /// <summary>What the adapter's simulated agency system received: (kind, JSON body), in order.</summary>
+    public IReadOnlyList<(string Kind, string Body)> SimulatorReceived()
+    {
+        if (!File.Exists(InboxPath)) return [];
+        using var connection = new SqliteConnection($"Data Source={InboxPath};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'simulator_received'";
+        if (command.ExecuteScalar() is null) return [];
+        command.CommandText = "SELECT kind, body FROM simulator_received ORDER BY sequence";
+        using var reader = command.ExecuteReader();
+        var all = new List<(string, string)>();
+        while (reader.Read()) all.Add((reader.GetString(0), reader.GetString(1)));
+        return all;
+    }
+
+    public async Task WaitUntilHealthyAsync()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var until = DateTime.UtcNow.AddSeconds(60);

@@ -41,6 +41,7 @@ public sealed class TestHub : IAsyncDisposable
         {
             ["Store:Path"] = Path.Combine(directory, "hub.db"),
             ["Messaging:RabbitMq"] = brokerUri ?? "",
+            ["Adapters:Health:Mllp:Port"] = "0", // the embedded health adapter's MLLP listener on a free port
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
         var hub = new TestHub(directory, settings);
