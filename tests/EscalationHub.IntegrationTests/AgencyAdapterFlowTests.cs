@@ -35,11 +35,12 @@ public sealed class AgencyAdapterFlowTests(RabbitMqNode broker) : IAsyncLifetime
     [Fact]
     public async Task A_hospital_referral_over_MLLP_is_acknowledged_and_decided_by_social_care_and_each_agency_system_sees_only_its_own_children()
     {
-        var hub = await Run(TestHub.StartAsync(broker.AmqpUri));
-        var health = await Run(TestAdapter.StartAsync(TestAdapter.Kind.Health, broker.AmqpUri, "uhl-health"));
-        var socialCare = await Run(TestAdapter.StartAsync(TestAdapter.Kind.SocialCare, broker.AmqpUri, "leics-socialcare"));
-        var police = await Run(TestAdapter.StartAsync(TestAdapter.Kind.Police, broker.AmqpUri, "leics-police"));
-        var school = await Run(TestAdapter.StartAsync(TestAdapter.Kind.Education, broker.AmqpUri, "oakfield-school"));
+        var amqp = await broker.NewVirtualHostAsync();
+        var hub = await Run(TestHub.StartAsync(amqp));
+        var health = await Run(TestAdapter.StartAsync(TestAdapter.Kind.Health, amqp, "uhl-health"));
+        var socialCare = await Run(TestAdapter.StartAsync(TestAdapter.Kind.SocialCare, amqp, "leics-socialcare"));
+        var police = await Run(TestAdapter.StartAsync(TestAdapter.Kind.Police, amqp, "leics-police"));
+        var school = await Run(TestAdapter.StartAsync(TestAdapter.Kind.Education, amqp, "oakfield-school"));
 
         // Other children's concerns in flight at the same time.
         var toPolice = Requests.HospitalReferral("csc-77120", addressedTo: "leics-police");
@@ -109,8 +110,9 @@ public sealed class AgencyAdapterFlowTests(RabbitMqNode broker) : IAsyncLifetime
     [Fact]
     public async Task A_referral_sent_twice_over_MLLP_is_one_concern_and_a_bad_one_is_NAKed_with_nothing_stored()
     {
-        var hub = await Run(TestHub.StartAsync(broker.AmqpUri));
-        var health = await Run(TestAdapter.StartAsync(TestAdapter.Kind.Health, broker.AmqpUri, "uhl-health"));
+        var amqp = await broker.NewVirtualHostAsync();
+        var hub = await Run(TestHub.StartAsync(amqp));
+        var health = await Run(TestAdapter.StartAsync(TestAdapter.Kind.Health, amqp, "uhl-health"));
         using var mllp = await MllpClient.ConnectAsync(health.MllpPort);
 
         var bad = await mllp.SendAsync(MllpClient.Sample("ref-i12-bad-nhs-number.hl7"));

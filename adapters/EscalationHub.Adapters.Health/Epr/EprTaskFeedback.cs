@@ -21,7 +21,24 @@ public sealed class EprTaskFeedback(ReferralTasks tasks, TimeProvider clock) : I
 
     private static readonly BaseFhirJsonSerializer Serializer = new(ModelInfo.ModelInspector);
 
+    // Feedback messages are consumed concurrently: checking "is this status newer?" and queueing the update must be
+    // one step, or an older status checked first could be queued after a newer one.
+    private readonly SemaphoreSlim oneAtATime = new(1, 1);
+
     public async System.Threading.Tasks.Task ForwardAsync(AgencyAdapter adapter, Guid cause, object feedback, CancellationToken cancellationToken)
+    {
+        await oneAtATime.WaitAsync(cancellationToken);
+        try
+        {
+            await ForwardInOrderAsync(adapter, cause, feedback, cancellationToken);
+        }
+        finally
+        {
+            oneAtATime.Release();
+        }
+    }
+
+    private async System.Threading.Tasks.Task ForwardInOrderAsync(AgencyAdapter adapter, Guid cause, object feedback, CancellationToken cancellationToken)
     {
         var (task, concernId, rank, key) = feedback switch
         {

@@ -52,7 +52,8 @@ public sealed class ReferralIntake(string agencyCode, HubSender hub, HealthSetti
         }
         catch (Hl7ParseException ex)
         {
-            logger.LogWarning("{Agency}: unreadable HL7 message refused: {Error}", AgencyCode, ex.Message);
+            // Locations and codes only: the values may identify a child, and logs are read by operators.
+            logger.LogWarning("{Agency}: unreadable HL7 message refused at {Location}", AgencyCode, ex.Location);
             return Hl7Acknowledgement.Build(TryHeaderOnly(text), AckCode.AR, [new Hl7Error(ex.Location, Hl7Error.SegmentSequenceError, ex.Reason)], now, ackId);
         }
 
@@ -60,7 +61,7 @@ public sealed class ReferralIntake(string agencyCode, HubSender hub, HealthSetti
         if (referral.Concern is null)
         {
             logger.LogWarning("{Agency}: referral {ControlId} refused ({Code}): {Errors}", AgencyCode, message.ControlId, referral.Code,
-                string.Join("; ", referral.Errors.Select(e => $"{e.Location}: {e.Message}")));
+                string.Join("; ", referral.Errors.Select(e => $"{e.Location} ({e.Code} {Hl7Error.CodeText(e.Code)})")));
             return Hl7Acknowledgement.Build(message, referral.Code, referral.Errors, now, ackId);
         }
 
