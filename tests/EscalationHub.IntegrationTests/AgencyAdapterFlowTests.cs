@@ -130,6 +130,26 @@ public sealed class AgencyAdapterFlowTests(RabbitMqNode broker) : IAsyncLifetime
         Assert.Equal(1, hub.Count("Inbox", "MessageType LIKE '%RaiseConcern'"));
     }
 
+    [Fact]
+    public async Task While_the_broker_is_unreachable_a_referral_is_answered_AR_and_not_AA()
+    {
+        var closedPort = Ports.Free(10000, 30000);
+        var health = await Run(TestAdapter.StartAsync(TestAdapter.Kind.Health, $"amqp://guest:guest@127.0.0.1:{closedPort}/", "uhl-health",
+            new Dictionary<string, string> { ["Adapter:HubSendTimeout"] = "00:00:03" }, waitUntilHealthy: false));
+        MllpClient? mllp = null;
+        await WaitUntil(() =>
+        {
+            try { mllp = MllpClient.ConnectAsync(health.MllpPort).GetAwaiter().GetResult(); return true; }
+            catch (System.Net.Sockets.SocketException) { return false; }
+        });
+        using var connection = mllp!;
+
+        var ack = await connection.SendAsync(MllpClient.Sample("ref-i12-minimal-lf.hl7"));
+
+        Assert.Equal(("AR", "ICE00044720"), MllpClient.Msa(ack));
+        Assert.Contains("207^Application internal error", ack);
+    }
+
     private static string? ConcernId(TestHub hub, string key)
     {
         using var connection = new SqliteConnection($"Data Source={hub.DatabasePath};Mode=ReadOnly;Pooling=False");
