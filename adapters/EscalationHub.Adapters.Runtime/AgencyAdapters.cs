@@ -1,4 +1,5 @@
 using EscalationHub.Adapters.Runtime.Ledger;
+using EscalationHub.Adapters.Runtime.AgencySystem;
 using EscalationHub.Contracts.Messages;
 using EscalationHub.Messaging;
 using MassTransit;
@@ -8,8 +9,9 @@ using Microsoft.Extensions.Hosting;
 
 namespace EscalationHub.Adapters.Runtime;
 
-/// <summary>One agency's adapter as the runtime knows it: its code and its inbox.</summary>
-public sealed record AgencyAdapter(string AgencyCode, AdapterInbox Inbox);
+/// <summary>One agency's adapter as the runtime knows it: its code, its inbox, what it owes its agency system and
+/// (with no real agency system configured) what the simulator of that system received; all in one SQLite file.</summary>
+public sealed record AgencyAdapter(string AgencyCode, AdapterInbox Inbox, AgencyOutbox Outbox, SimulatorLog Simulator);
 
 /// <summary>The adapters hosted in this process: one in a standalone adapter, up to four in the embedded default.
 /// A consumer finds the adapter it serves from the queue the message arrived on.</summary>
@@ -54,9 +56,9 @@ public static class AgencyAdapterRegistration
             AddLedger(builder);
         }
 
-        var databasePath = Path.Combine(dataDirectory, $"adapter-{agencyCode}.db");
-        adapters.Add(new AgencyAdapter(agencyCode, new AdapterInbox(databasePath)));
-        services.Select(d => d.ImplementationInstance).OfType<AgencyLedgers>().Single().Add(agencyCode, databasePath, dataDirectory);
+        var database = Path.Combine(dataDirectory, $"adapter-{agencyCode}.db");
+        adapters.Add(new AgencyAdapter(agencyCode, new AdapterInbox(database), new AgencyOutbox(database), new SimulatorLog(database)));
+        services.Select(d => d.ImplementationInstance).OfType<AgencyLedgers>().Single().Add(agencyCode, database, dataDirectory);
         // Nothing to declare for sending: the adapter writes to its own inbound exchange, which the hub (or the
         // broker's definitions) binds to the hub's inbound queue; the adapter's broker user may not declare that queue.
         var bus = services.GetBusEndpoints();

@@ -1,17 +1,26 @@
 using EscalationHub.Adapters.Runtime;
-using MassTransit;
-using Microsoft.Extensions.DependencyInjection.Extensions;
+using EscalationHub.Adapters.Runtime.AgencySystem;
 
 namespace EscalationHub.Adapters.SocialCare;
 
 public static class SocialCareAdapter
 {
-    /// <summary>Hosts the children's social care adapter for one agency code.</summary>
-    public static IHostApplicationBuilder AddSocialCareAdapter(this IHostApplicationBuilder builder, string agencyCode, string dataDirectory)
+    public const string DefaultAgencyCode = "leics-socialcare";
+
+    /// <summary>Hosts the children's social care adapter: referrals addressed to the local authority go to its case
+    /// system (webhook at AgencySystem:Url, or the simulator), whose acknowledgement and decision come back on
+    /// POST /responses.</summary>
+    public static AdapterSettings AddSocialCareAdapter(this IHostApplicationBuilder builder, IConfigurationSection section, string defaultDataDirectory = "data")
     {
-        builder.Services.TryAddSingleton<SimulatedSocialCareSystem>();
-        return builder.AddAgencyAdapter(agencyCode, dataDirectory,
-            x => x.AddConsumer<ConcernRaisedConsumer>(),
-            (e, context) => e.ConfigureConsumer<ConcernRaisedConsumer>(context));
+        var settings = AdapterSettings.Read(section, DefaultAgencyCode, defaultDataDirectory);
+        builder.AddWebhookAgencyAdapter(settings, sp => new SimulatedSocialCareSystem(
+            sp.GetRequiredService<AgencyAdapters>().ForAgency(settings.AgencyCode), sp.GetRequiredService<AgencyResponses>()));
+        return settings;
+    }
+
+    public static IEndpointRouteBuilder MapSocialCareAdapter(this IEndpointRouteBuilder routes, AdapterSettings settings)
+    {
+        routes.MapAgencyResponses(settings.AgencyCode, ResponsePolicy.AnyRole);
+        return routes;
     }
 }

@@ -22,4 +22,5 @@ var app = builder.Build();
 await app.MigrateHubStoreAsync();
 app.MapHubGrpc();
 app.MapHubLedger();
+app.MapEmbeddedAdapters();
 await app.RunAsync();

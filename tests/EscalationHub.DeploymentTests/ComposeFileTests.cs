@@ -7,22 +7,11 @@ namespace EscalationHub.DeploymentTests;
 /// the Dockerfile, settings the apps read, the ports they listen on, a volume for every store, the certificates.</summary>
 public sealed class ComposeFileTests
 {
-    /// <summary>Adapters another branch is writing (issue 5). Their services are in the compose file already; until a
-    /// project exists its checks are limited to this list. Once it exists every check below applies to it: then
-    /// remove it from here.</summary>
-    private static readonly HashSet<string> AdaptersNotYetMerged =
-    [
-        "adapters/EscalationHub.Adapters.Health",
-        "adapters/EscalationHub.Adapters.Police",
-        "adapters/EscalationHub.Adapters.Education",
-    ];
-
     private static readonly Lazy<ComposeModel> Compose = new(ComposeModel.Load);
 
     private static IEnumerable<ComposeService> Apps => Compose.Value.Services.Where(s => s.IsApp);
 
-    /// <summary>App services whose project exists in this tree (see <see cref="AdaptersNotYetMerged"/>).</summary>
-    private static IEnumerable<ComposeService> BuiltApps => Apps.Where(s => Directory.Exists(Repo.PathOf(s.Project)));
+    private static IEnumerable<ComposeService> BuiltApps => Apps;
 
     [Fact]
     public void Docker_compose_accepts_the_file()
@@ -52,11 +41,9 @@ public sealed class ComposeFileTests
         {
             Assert.Equal(Repo.Root, service.BuildContext);
             Assert.True(File.Exists(Path.Combine(service.BuildContext!, service.Dockerfile!)), $"{service.Name}: no {service.Dockerfile}");
-            if (AdaptersNotYetMerged.Contains(service.Project) && !Directory.Exists(Repo.PathOf(service.Project))) return;
             Assert.True(File.Exists(Repo.PathOf(service.Project, service.Assembly + ".csproj")),
                 $"{service.Name}: {service.Project}/{service.Assembly}.csproj does not exist");
         });
-        Assert.All(AdaptersNotYetMerged, project => Assert.Contains(project, Apps.Select(s => s.Project)));
     }
 
     [Fact]
@@ -113,7 +100,9 @@ public sealed class ComposeFileTests
 
             Assert.Equal(new Uri(defaultUrls).Port, port);
             Assert.Equal("0.0.0.0", new Uri(service.Environment["Urls"]).Host); // reachable from the other containers
-            Assert.Equal([port], service.ContainerPorts.Distinct());
+            // The Urls port, and the health adapter's MLLP listener (Adapter:Mllp:Port) for the hospital's interface engine.
+            var mllp = ProjectSettings.Of(service.Project).Setting("Adapter:Mllp:Port");
+            Assert.Equal(mllp is null ? [port] : [int.Parse(mllp), port], service.ContainerPorts.Distinct().Order());
             Assert.Contains(port.ToString(), service.HealthCheck);
         });
     }
@@ -123,8 +112,15 @@ public sealed class ComposeFileTests
     {
         Assert.Equal(["CMD", "healthcheck", "grpc"], Compose.Value["hub"].HealthCheck.Take(3));
         Assert.All(Apps.Where(s => s.Name != "hub"), adapter => Assert.Equal(["CMD", "healthcheck", "http"], adapter.HealthCheck.Take(3)));
+        // Each adapter maps /health itself or through the runtime's MapAdapterHost, which does.
+        var runtimeMapsHealth = File.ReadAllText(Repo.PathOf("adapters", "EscalationHub.Adapters.Runtime", "AgencySystem", "AgencySystemRegistration.cs"))
+            .Contains("MapHealthChecks(\"/health\")");
         Assert.All(BuiltApps.Where(s => s.Name != "hub"), adapter =>
-            Assert.Contains("MapHealthChecks(\"/health\")", File.ReadAllText(Repo.PathOf(adapter.Project, "Program.cs"))));
+        {
+            var program = File.ReadAllText(Repo.PathOf(adapter.Project, "Program.cs"));
+            Assert.True(program.Contains("MapHealthChecks(\"/health\")") || (program.Contains("MapAdapterHost()") && runtimeMapsHealth),
+                $"{adapter.Name} does not map /health");
+        });
         Assert.Contains("MapGrpcHealthChecksService", File.ReadAllText(Repo.PathOf("src", "EscalationHub.Server", "Grpc", "GrpcRegistration.cs")));
         Assert.True(File.Exists(Repo.PathOf("compose", "healthcheck.sh")));
         Assert.Contains("COPY compose/healthcheck.sh /usr/local/bin/healthcheck", File.ReadAllText(Repo.PathOf("compose", "Dockerfile")));

@@ -33,7 +33,11 @@ public record ConcernRaised(
     ConcernCategory Category,
     HarmLevel HarmLevel,
     string Details,
-    DateTimeOffset RaisedAt);
+    DateTimeOffset RaisedAt)
+{
+    /// <summary>When the addressed agency must have acknowledged and decided (statutory: one working day).</summary>
+    public DateTimeOffset? DecisionDueAt { get; init; }
+}
 
 /// <summary>Addressed agency to the hub: receipt of the concern is acknowledged.</summary>
 public record AcknowledgeConcern(Guid ConcernId, ActorRef AcknowledgedBy, DateTimeOffset AcknowledgedAt);

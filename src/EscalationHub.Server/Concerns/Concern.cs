@@ -29,6 +29,8 @@ public sealed class Concern
     public HarmLevel HarmLevel { get; init; }
     public required string Details { get; init; }
     public DateTimeOffset RaisedAt { get; init; }
+    /// <summary>Statutory: the addressed agency acknowledges and decides within one working day of receipt.</summary>
+    public DateTimeOffset? DecisionDueAt { get; init; }
 
     public ConcernStatus Status { get; set; }
     public DateTimeOffset? AcknowledgedAt { get; set; }

@@ -29,6 +29,7 @@ internal static class ConcernMapping
             RaisedAt = Timestamp.FromDateTimeOffset(c.RaisedAt),
             Status = (V1.ConcernStatus)(int)c.Status,
         };
+        if (c.DecisionDueAt is { } due) proto.DecisionDueAt = Timestamp.FromDateTimeOffset(due);
         if (c.AcknowledgedAt is { } acknowledged) proto.AcknowledgedAt = Timestamp.FromDateTimeOffset(acknowledged);
         if (c.Decision is { } decision)
         {

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using EscalationHub.Contracts.Messages;
 using EscalationHub.Server.Ledger;
+using EscalationHub.Domain.Calendar;
 using EscalationHub.Server.Messaging;
 using EscalationHub.Server.Store;
 using Microsoft.EntityFrameworkCore;
@@ -13,10 +14,16 @@ public sealed record RaisedConcern(Concern Concern, ChildFile ChildFile, bool Cr
 public sealed class IdempotencyKeyReusedException(string key)
     : Exception($"idempotency key '{key}' was already used for a different concern");
 
+/// <summary>The statutory timescale for the addressed agency to acknowledge a referral and decide the next step.</summary>
+public static class ConcernTimescales
+{
+    public static Timescale Decision { get; } = Timescale.WorkingDays(1);
+}
+
 /// <summary>Records a concern with its first status and its message to the addressed agency in one transaction.
 /// A repeated idempotency key returns the concern the first call created and adds nothing. Runs inside a
 /// <see cref="HubUnitOfWork"/>, which also commits its ledger entry.</summary>
-public sealed class RaiseConcernHandler(HubDbContext db, LedgerWriter ledger, OutboxSignal outbox, TimeProvider clock)
+public sealed class RaiseConcernHandler(HubDbContext db, LedgerWriter ledger, OutboxSignal outbox, TimeProvider clock, WorkingCalendar calendar)
 {
     public async Task<RaisedConcern> HandleAsync(RaiseConcern command, CancellationToken cancellationToken)
     {
@@ -59,6 +66,7 @@ public sealed class RaiseConcernHandler(HubDbContext db, LedgerWriter ledger, Ou
             HarmLevel = command.HarmLevel,
             Details = command.Details,
             RaisedAt = now,
+            DecisionDueAt = calendar.DueBy(now, ConcernTimescales.Decision),
             Status = ConcernStatus.Received,
             LastSequence = 1,
         };
@@ -71,7 +79,8 @@ public sealed class RaiseConcernHandler(HubDbContext db, LedgerWriter ledger, Ou
         db.Enqueue(Addresses.AgencyQueue(command.AddressedToAgencyCode), new ConcernRaised(
             concern.Id, concern.Reference, childFile.Id,
             command.Child with { NhsNumber = childFile.NhsNumber },
-            command.RaisedBy, command.AddressedToAgencyCode, command.Category, command.HarmLevel, command.Details, now), now);
+            command.RaisedBy, command.AddressedToAgencyCode, command.Category, command.HarmLevel, command.Details, now)
+            { DecisionDueAt = concern.DecisionDueAt }, now);
         ledger.Append(childFile.Id, concern.Id.ToString(), ConcernLedger.Raised, command.RaisedBy.AgencyCode, command.RaisedBy.Role,
             now, ConcernLedger.RaisedPayload(concern));
         db.Enqueue(Addresses.AgencyQueue(command.RaisedBy.AgencyCode),

@@ -21,22 +21,37 @@ public sealed class RaiseConcernConsumer(
         if (raiser is null || agencies.Find(raiser) is null)
             throw new RefusedMessageException($"RaiseConcern from unknown agency '{raiser}': nobody to answer");
 
-        await inbox.ApplyOnceAsync(context, async () =>
+        try
         {
-            var now = clock.GetUtcNow();
-            var errors = new FieldErrors();
-            var command = RaiseConcernValidation.Validate(context.Message, agencies, now, errors);
-            if (errors.HasErrors)
+            await inbox.ApplyOnceAsync(context, async () =>
             {
-                db.Enqueue(Addresses.AgencyQueue(raiser), new ConcernRefused(context.Message.IdempotencyKey ?? "",
-                    errors.All.Select(e => new FieldError(e.Field, e.Description)).ToList()), now);
-                return;
-            }
+                var now = clock.GetUtcNow();
+                var errors = new FieldErrors();
+                var command = RaiseConcernValidation.Validate(context.Message, agencies, now, errors);
+                if (errors.HasErrors)
+                {
+                    Refuse(raiser, errors.All.Select(e => new FieldError(e.Field, e.Description)).ToList(), now, context.Message);
+                    return;
+                }
 
-            var raised = await handler.HandleAsync(command, context.CancellationToken);
-            if (!raised.Created)
-                db.Enqueue(Addresses.AgencyQueue(raiser), new ConcernAccepted(command.IdempotencyKey, raised.Concern.Id,
-                    raised.Concern.Reference, raised.Concern.ChildFileId, raised.Concern.RaisedAt), now);
-        });
+                var raised = await handler.HandleAsync(command, context.CancellationToken);
+                if (!raised.Created)
+                    db.Enqueue(Addresses.AgencyQueue(raiser), new ConcernAccepted(command.IdempotencyKey, raised.Concern.Id,
+                        raised.Concern.Reference, raised.Concern.ChildFileId, raised.Concern.RaisedAt), now);
+            });
+        }
+        catch (IdempotencyKeyReusedException reused)
+        {
+            // The same key for a different referral (e.g. a different message resent with the same MSH-10): the first
+            // concern stands, nothing else is stored, and the raiser is told which field is at fault.
+            await inbox.ApplyOnceAsync(context, () =>
+            {
+                Refuse(raiser, [new FieldError("idempotency_key", reused.Message)], clock.GetUtcNow(), context.Message);
+                return Task.CompletedTask;
+            });
+        }
     }
+
+    private void Refuse(string raiser, IReadOnlyList<FieldError> errors, DateTimeOffset now, RaiseConcern message) =>
+        db.Enqueue(Addresses.AgencyQueue(raiser), new ConcernRefused(message.IdempotencyKey ?? "", errors), now);
 }

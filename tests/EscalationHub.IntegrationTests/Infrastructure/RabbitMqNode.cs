@@ -131,6 +131,19 @@ public sealed class RabbitMqNode : IAsyncLifetime
         throw new InvalidOperationException($"RabbitMQ node {NodeName} did not start on port {Port}: {ready.Output}\n{Logs()}");
     }
 
+    /// <summary>A fresh virtual host on the node, for a test whose queues must not hold what earlier tests left
+    /// (e.g. feedback to an agency whose adapter was not running then); returns its AMQP URI.</summary>
+    public async Task<string> NewVirtualHostAsync()
+    {
+        var name = $"t{Guid.NewGuid():N}"[..16];
+        foreach (var arguments in new[] { $"-n {NodeName} add_vhost {name}", $"-n {NodeName} set_permissions -p {name} guest \".*\" \".*\" \".*\"" })
+        {
+            var result = await Task.Run(() => Run("rabbitmqctl", arguments, TimeSpan.FromSeconds(60)));
+            if (result.ExitCode != 0) throw new InvalidOperationException($"rabbitmqctl {arguments} failed: {result.Output}");
+        }
+        return $"amqp://guest:guest@127.0.0.1:{Port}/{name}";
+    }
+
     public async Task StopAsync()
     {
         await Task.Run(() => Run("rabbitmqctl", $"-n {NodeName} stop", TimeSpan.FromSeconds(60)));

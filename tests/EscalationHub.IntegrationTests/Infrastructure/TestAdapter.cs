@@ -25,17 +25,28 @@ public sealed class TestAdapter : IAsyncDisposable
 
     public string BaseAddress => healthUrl[..^"/health".Length];
 
+    /// <summary>The agency adapters by kind: project directory and assembly name.</summary>
+    public enum Kind { Health, Police, SocialCare, Education }
+
     /// <param name="hubAddress">The hub's gRPC address for the adapter's verified ledger replica; null for none.</param>
     public static Task<TestAdapter> StartSocialCareAsync(string brokerUri, string agencyCode = "leics-socialcare", string? hubAddress = null,
         IReadOnlyDictionary<string, string>? extra = null, bool waitUntilHealthy = true) =>
-        StartAsync("adapters/EscalationHub.Adapters.SocialCare", "EscalationHub.Adapters.SocialCare", brokerUri, agencyCode, hubAddress, extra, waitUntilHealthy);
+        StartAsync(Kind.SocialCare, brokerUri, agencyCode, extra, waitUntilHealthy, hubAddress);
 
     /// <summary>The bare runtime (tests/EscalationHub.TestAdapter) playing any agency, e.g. the raising hospital.</summary>
     public static Task<TestAdapter> StartRuntimeOnlyAsync(string brokerUri, string agencyCode, string? hubAddress) =>
-        StartAsync("tests/EscalationHub.TestAdapter", "EscalationHub.TestAdapter", brokerUri, agencyCode, hubAddress);
+        StartProjectAsync("tests/EscalationHub.TestAdapter", "EscalationHub.TestAdapter", brokerUri, agencyCode, hubAddress, null, true, mllp: false);
 
-    private static async Task<TestAdapter> StartAsync(string project, string assembly, string brokerUri, string agencyCode, string? hubAddress,
-        IReadOnlyDictionary<string, string>? extra = null, bool waitUntilHealthy = true)
+    /// <summary>Starts an adapter process against the broker, with its agency system simulated unless
+    /// <paramref name="extra"/> sets Adapter:AgencySystem:Url. A health adapter gets a free MLLP port
+    /// (<see cref="MllpPort"/>).</summary>
+    public static Task<TestAdapter> StartAsync(Kind kind, string brokerUri, string agencyCode, IReadOnlyDictionary<string, string>? extra = null,
+        bool waitUntilHealthy = true, string? hubAddress = null) =>
+        StartProjectAsync($"adapters/EscalationHub.Adapters.{kind}", $"EscalationHub.Adapters.{kind}", brokerUri, agencyCode, hubAddress, extra,
+            waitUntilHealthy, mllp: kind == Kind.Health);
+
+    private static async Task<TestAdapter> StartProjectAsync(string project, string assembly, string brokerUri, string agencyCode, string? hubAddress,
+        IReadOnlyDictionary<string, string>? extra, bool waitUntilHealthy, bool mllp)
     {
         var directory = Path.Combine(Path.GetTempPath(), $"eh-adapter-{Guid.NewGuid():N}");
         var port = Ports.Free(30000, 60000);
@@ -44,12 +55,20 @@ public sealed class TestAdapter : IAsyncDisposable
             ["Urls"] = $"http://127.0.0.1:{port}",
             ["Adapter:AgencyCode"] = agencyCode,
             ["Adapter:DataDirectory"] = directory,
+            ["Adapter:AgencySystem:InitialBackoff"] = "00:00:00.200",
+            ["Adapter:AgencySystem:MaxBackoff"] = "00:00:01",
             ["Messaging:RabbitMq"] = brokerUri,
             ["Hub:Address"] = hubAddress ?? "",
             ["Hub:LedgerSyncSeconds"] = "0.5",
         };
+        var mllpPort = mllp ? Ports.Free(30000, 60000) : -1;
+        if (mllp) settings["Adapter:Mllp:Port"] = mllpPort.ToString();
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
-        var adapter = new TestAdapter(() => AppProcess.Start(project, assembly, directory, settings), directory, agencyCode, $"http://127.0.0.1:{port}/health");
+        var adapter = new TestAdapter(() => AppProcess.Start(project, assembly, directory, settings), directory, agencyCode, $"http://127.0.0.1:{port}/health")
+        {
+            HttpAddress = new Uri($"http://127.0.0.1:{port}"),
+            MllpPort = mllpPort,
+        };
         if (waitUntilHealthy) await adapter.WaitUntilHealthyAsync();
         return adapter;
     }
@@ -63,7 +82,29 @@ public sealed class TestAdapter : IAsyncDisposable
         catch (TaskCanceledException) { return null; }
     }
 
-    private async Task WaitUntilHealthyAsync()
+    /// <summary>The adapter's HTTP interface for its agency system (FHIR, /responses, /concerns).</summary>
+    public Uri HttpAddress { get; private init; } = null!;
+
+    /// <summary>The health adapter's MLLP port; -1 for other adapters.</summary>
+    public int MllpPort { get; private init; }
+
+    /// <summary>What the adapter's simulated agency system received: (kind, JSON body), in order.</summary>
+    public IReadOnlyList<(string Kind, string Body)> SimulatorReceived()
+    {
+        if (!File.Exists(InboxPath)) return [];
+        using var connection = new SqliteConnection($"Data Source={InboxPath};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'simulator_received'";
+        if (command.ExecuteScalar() is null) return [];
+        command.CommandText = "SELECT kind, body FROM simulator_received ORDER BY sequence";
+        using var reader = command.ExecuteReader();
+        var all = new List<(string, string)>();
+        while (reader.Read()) all.Add((reader.GetString(0), reader.GetString(1)));
+        return all;
+    }
+
+    public async Task WaitUntilHealthyAsync()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var until = DateTime.UtcNow.AddSeconds(60);

@@ -43,6 +43,7 @@ public sealed class TestHub : IAsyncDisposable
             ["Messaging:RabbitMq"] = brokerUri ?? "",
             // The hub's clock can be moved forward by the test (see MoveClockForward) to make deadlines pass.
             ["Clock:OffsetFile"] = Path.Combine(directory, "clock-offset"),
+            ["Adapters:Health:Mllp:Port"] = "0", // the embedded health adapter's MLLP listener on a free port
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
         var hub = new TestHub(directory, settings);

@@ -81,6 +81,9 @@ namespace EscalationHub.Server.Store.Migrations
                     b.Property<string>("Decision")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("DecisionDueAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("DecisionReason")
                         .HasColumnType("TEXT");
 

@@ -75,6 +75,7 @@ namespace EscalationHub.Server.Store.Migrations
                     HarmLevel = table.Column<string>(type: "TEXT", nullable: false),
                     Details = table.Column<string>(type: "TEXT", nullable: false),
                     RaisedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    DecisionDueAt = table.Column<long>(type: "INTEGER", nullable: true),
                     Status = table.Column<string>(type: "TEXT", nullable: false),
                     AcknowledgedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     AcknowledgedByRole = table.Column<string>(type: "TEXT", nullable: true),

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace EscalationHub.Server.Store.Migrations
 {
     [DbContext(typeof(HubDbContext))]
-    [Migration("20261125091126_InitialSchema")]
+    [Migration("20261125091913_InitialSchema")]
     partial class InitialSchema
     {
         /// <inheritdoc />
@@ -83,6 +83,9 @@ namespace EscalationHub.Server.Store.Migrations
 
                     b.Property<string>("Decision")
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("DecisionDueAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("DecisionReason")
                         .HasColumnType("TEXT");

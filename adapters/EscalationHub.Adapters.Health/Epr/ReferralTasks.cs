@@ -1,0 +1,67 @@
+using Microsoft.Data.Sqlite;
+
+namespace EscalationHub.Adapters.Health.Epr;
+
+/// <summary>Per concern this hospital raised: the referral's key (for Task.basedOn) and the furthest status already
+/// owed to the EPR, so a status that arrives late (the bus does not promise order) never overwrites a newer one.</summary>
+public sealed class ReferralTasks
+{
+    private readonly string connectionString;
+
+    public ReferralTasks(string databasePath)
+    {
+        connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = true, DefaultTimeout = 30 }.ToString();
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            CREATE TABLE IF NOT EXISTS referral_tasks (
+                concern_id      TEXT PRIMARY KEY,
+                idempotency_key TEXT NULL,
+                status_rank     INTEGER NOT NULL);
+            """;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Records that <paramref name="rank"/> is owed; false when a status as far or further already was.</summary>
+    public async Task<bool> AdvanceAsync(Guid concernId, string? key, int rank, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO referral_tasks (concern_id, idempotency_key, status_rank) VALUES ($id, $key, $rank)
+            ON CONFLICT (concern_id) DO UPDATE SET
+                idempotency_key = COALESCE(referral_tasks.idempotency_key, excluded.idempotency_key),
+                status_rank = excluded.status_rank
+            WHERE excluded.status_rank > referral_tasks.status_rank;
+            """;
+        command.Parameters.AddWithValue("$id", concernId.ToString());
+        command.Parameters.AddWithValue("$key", (object?)key ?? DBNull.Value);
+        command.Parameters.AddWithValue("$rank", rank);
+        var advanced = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        if (!advanced && key is not null)
+        {
+            await using var remember = connection.CreateCommand();
+            remember.CommandText = "UPDATE referral_tasks SET idempotency_key = $key WHERE concern_id = $id AND idempotency_key IS NULL";
+            remember.Parameters.AddWithValue("$id", concernId.ToString());
+            remember.Parameters.AddWithValue("$key", key);
+            await remember.ExecuteNonQueryAsync(cancellationToken);
+        }
+        return advanced;
+    }
+
+    public async Task<string?> KeyAsync(Guid concernId, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT idempotency_key FROM referral_tasks WHERE concern_id = $id";
+        command.Parameters.AddWithValue("$id", concernId.ToString());
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        return connection;
+    }
+}

@@ -1,0 +1,15 @@
+using EscalationHub.Adapters.Runtime.AgencySystem;
+using EscalationHub.Adapters.Police;
+using EscalationHub.Messaging;
+
+// The police adapter as its own process, against the broker named in Messaging:RabbitMq.
+// Settings are read from beside the binary, whatever the working directory; data lives under the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+var adapter = builder.AddPoliceAdapter(builder.Configuration.GetSection("Adapter"));
+builder.AddEscalationHubBus();
+builder.AddAdapterHost();
+
+var app = builder.Build();
+app.MapPoliceAdapter(adapter);
+app.MapAdapterHost();
+app.Run();

@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EscalationHub.Adapters.Runtime.AgencySystem;
+
+/// <summary>Delivers what the adapter owes its agency system, oldest first, one at a time: while the system is down
+/// the oldest delivery is retried with exponential backoff and the later ones wait behind it. Nothing is ever
+/// dropped: a delivery stays in the adapter's SQLite file until the system has taken it.</summary>
+public sealed class AgencyDeliveryWorker(
+    AgencyAdapter adapter,
+    IAgencySystemTransport transport,
+    AgencySystemOptions options,
+    TimeProvider clock,
+    ILogger<AgencyDeliveryWorker> logger) : BackgroundService
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    private readonly SemaphoreSlim added = new(0);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        adapter.Outbox.Added += OnAdded;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var wait = await DeliverDueAsync(stoppingToken);
+                await added.WaitAsync(wait, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            adapter.Outbox.Added -= OnAdded;
+        }
+    }
+
+    private void OnAdded()
+    {
+        if (added.CurrentCount == 0) added.Release();
+    }
+
+    /// <returns>How long to wait before looking again.</returns>
+    private async Task<TimeSpan> DeliverDueAsync(CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            AgencyDelivery? next;
+            try
+            {
+                next = await adapter.Outbox.OldestUndeliveredAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "{Agency}: cannot read the delivery outbox", adapter.AgencyCode);
+                return Poll;
+            }
+
+            if (next is null) return Poll;
+            var now = clock.GetUtcNow();
+            if (next.NextAttemptAt > now)
+            {
+                var due = next.NextAttemptAt - now;
+                return due < Poll ? due : Poll;
+            }
+
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                timeout.CancelAfter(options.RequestTimeout);
+                await transport.DeliverAsync(next, timeout.Token);
+                await adapter.Outbox.MarkDeliveredAsync(next.Sequence, clock.GetUtcNow(), stoppingToken);
+                logger.LogInformation("{Agency}: delivered {Kind} {DeliveryId} to the agency system (attempt {Attempt})",
+                    adapter.AgencyCode, next.Kind, next.Id, next.Attempts + 1);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                var backoff = options.BackoffAfter(next.Attempts + 1);
+                await adapter.Outbox.MarkFailedAsync(next.Sequence, clock.GetUtcNow() + backoff, ex.Message, stoppingToken);
+                logger.LogWarning("{Agency}: the agency system did not take {Kind} {DeliveryId} (attempt {Attempt}: {Error}); retrying in {Backoff}",
+                    adapter.AgencyCode, next.Kind, next.Id, next.Attempts + 1, ex.Message, backoff);
+                return backoff < Poll ? backoff : Poll;
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using EscalationHub.Adapters.Runtime.Ledger;
+using EscalationHub.Contracts.Messages;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace EscalationHub.Adapters.Runtime.AgencySystem;
+
+/// <summary>A concern addressed to this agency: owed to the agency system as a "concern.raised" webhook call. The
+/// delivery is added to the adapter's outbox before the message is recorded (and acknowledged to the broker), and
+/// its id comes from the message id, so a redelivery adds nothing.</summary>
+public sealed class ConcernRaisedConsumer(AgencyAdapters adapters, LedgerReplicator replicator, TimeProvider clock, ILogger<ConcernRaisedConsumer> logger)
+    : IConsumer<ConcernRaised>
+{
+    public async Task Consume(ConsumeContext<ConcernRaised> context)
+    {
+        var adapter = adapters.For(context);
+        var messageId = context.MessageId!.Value;
+        var concern = context.Message;
+        // The addressed agency is now party to the child file: keep a verified copy (a redelivery changes nothing).
+        await replicator.TrackAsync(adapter.AgencyCode, concern.ChildFileId, context.CancellationToken);
+        if (await adapter.Inbox.HasProcessedAsync(messageId, context.CancellationToken))
+        {
+            logger.LogInformation("{Agency}: concern {Reference} was already handled; ignoring the redelivery", adapter.AgencyCode, concern.Reference);
+            return;
+        }
+
+        var deliveryId = DeterministicId.For(messageId, WebhookKinds.ConcernRaised);
+        var envelope = WebhookJson.ForConcern(concern, deliveryId, adapter.AgencyCode, clock.GetUtcNow());
+        await adapter.Outbox.AddAsync(deliveryId, WebhookKinds.ConcernRaised, concern.ConcernId, "POST", "",
+            WebhookJson.Serialize(envelope), clock.GetUtcNow(), context.CancellationToken);
+        await adapter.Inbox.RecordAsync(messageId, nameof(ConcernRaised), clock.GetUtcNow(), context.CancellationToken);
+        logger.LogInformation("{Agency}: concern {Reference} ({Harm}) queued for the agency system", adapter.AgencyCode, concern.Reference, concern.HarmLevel);
+    }
+}
+
+/// <summary>Feedback on concerns the agency raised, passed on as webhook calls ("concern.accepted", "concern.refused",
+/// "concern.status-changed").</summary>
+public sealed class WebhookConcernFeedback(TimeProvider clock) : IConcernFeedback
+{
+    public async Task ForwardAsync(AgencyAdapter adapter, Guid cause, object feedback, CancellationToken cancellationToken)
+    {
+        var deliveryId = DeterministicId.For(cause, "feedback");
+        var envelope = WebhookJson.ForFeedback(feedback, deliveryId, adapter.AgencyCode, clock.GetUtcNow());
+        await adapter.Outbox.AddAsync(deliveryId, envelope.Kind, envelope.Feedback?.ConcernId, "POST", "",
+            WebhookJson.Serialize(envelope), clock.GetUtcNow(), cancellationToken);
+    }
+}
