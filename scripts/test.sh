@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test on a fresh Debian machine: installs what the tests need (RabbitMQ from Debian's packages),
+# Runs every test on a fresh Debian machine: installs what the tests need (RabbitMQ and Chromium from Debian's packages),
 # builds the solution once and runs all test projects. The real-broker tests start their own private RabbitMQ
 # node; they never skip. The last line is the summary: "tests: N passed, N failed, N skipped".
 set -euo pipefail
@@ -12,6 +12,15 @@ if ! command -v rabbitmq-server >/dev/null 2>&1 && [ ! -x /usr/sbin/rabbitmq-ser
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq rabbitmq-server >/dev/null
   # The package starts the system node; the tests run their own, so stop it if it was started.
   $SUDO service rabbitmq-server stop >/dev/null 2>&1 || true
+fi
+
+# The dashboard tests drive Debian's Chromium headless through Playwright (Playwright's own browser download does
+# not work on these machines).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Installing Chromium (Debian's chromium)..."
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
 log="$(mktemp)"

@@ -22,6 +22,7 @@ public sealed class ConcernRaisedConsumer(
             return;
         }
 
+        caseSystem.EnsureAvailable();
         var concern = context.Message;
         await hub.SendAsync(
             new AcknowledgeConcern(concern.ConcernId, new ActorRef(adapter.AgencyCode, SimulatedSocialCareSystem.AcknowledgingRole), clock.GetUtcNow()),

@@ -2,6 +2,7 @@ using EscalationHub.Server;
 using EscalationHub.Server.Concerns;
 using EscalationHub.Server.Grpc;
 using EscalationHub.Server.Messaging;
+using EscalationHub.Server.Operations;
 using EscalationHub.Server.Store;
 
 // Settings are read from beside the binary, whatever the working directory; data lives under the working directory.
@@ -10,9 +11,11 @@ builder.AddHubStore();
 builder.AddHubGrpc();
 builder.AddConcerns();
 builder.AddEmbeddedAdapters();
+builder.AddOperations();
 builder.AddHubMessaging();
 
 var app = builder.Build();
 await app.MigrateHubStoreAsync();
 app.MapHubGrpc();
+app.MapOperations();
 await app.RunAsync();

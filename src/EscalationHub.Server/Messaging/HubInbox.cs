@@ -1,3 +1,4 @@
+using EscalationHub.Server.Operations;
 using EscalationHub.Server.Store;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -6,7 +7,7 @@ namespace EscalationHub.Server.Messaging;
 
 /// <summary>Applies a bus message exactly once: the message id is recorded in the same transaction as the
 /// effect, so a redelivered message (same MessageId) is recognised and changes nothing.</summary>
-public sealed class HubInbox(HubDbContext db, OutboxSignal outbox, TimeProvider clock, ILogger<HubInbox> logger)
+public sealed class HubInbox(HubDbContext db, OutboxSignal outbox, FlowSignal flow, TimeProvider clock, ILogger<HubInbox> logger)
 {
     /// <returns>False when the message had already been applied.</returns>
     public async Task<bool> ApplyOnceAsync<T>(ConsumeContext<T> context, Func<Task> apply) where T : class
@@ -19,11 +20,17 @@ public sealed class HubInbox(HubDbContext db, OutboxSignal outbox, TimeProvider 
             return false;
         }
 
-        db.Inbox.Add(new InboxMessage { MessageId = messageId, MessageType = typeof(T).FullName!, ProcessedAt = clock.GetUtcNow() });
+        var receivedAt = clock.GetUtcNow();
+        db.Inbox.Add(new InboxMessage { MessageId = messageId, MessageType = typeof(T).FullName!, ProcessedAt = receivedAt });
         await apply();
+        await FlowRecorder.RecordAppliedAsync(db, messageId, context.Message, context.SentTime is { } sent ? new DateTimeOffset(sent, TimeSpan.Zero) : null,
+            receivedAt, clock.GetUtcNow(), context.CancellationToken);
         await db.SaveChangesAsync(context.CancellationToken);
         await transaction.CommitAsync(context.CancellationToken);
         outbox.Committed.Notify();
+        flow.Changed.Notify();
+        HubTelemetry.MessagesApplied.Add(1, new KeyValuePair<string, object?>("message.type", typeof(T).Name));
+        logger.LogInformation("Applied {MessageType} {MessageId}", typeof(T).Name, messageId);
         return true;
     }
 }

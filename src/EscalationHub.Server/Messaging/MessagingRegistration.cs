@@ -2,6 +2,7 @@ using EscalationHub.Contracts.Messages;
 using EscalationHub.Messaging;
 using EscalationHub.Server.Agencies;
 using EscalationHub.Server.Concerns;
+using EscalationHub.Server.Operations;
 using MassTransit;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -29,12 +30,16 @@ public static class MessagingRegistration
                 x.AddConsumer<RaiseConcernConsumer>();
                 x.AddConsumer<AcknowledgeConcernConsumer>();
                 x.AddConsumer<DecideConcernConsumer>();
+                x.AddConsumer<MessageDeliveredConsumer>();
+                x.AddConsumer<AdapterHeartbeatConsumer>();
             },
             (e, context) =>
             {
                 e.ConfigureConsumer<RaiseConcernConsumer>(context);
                 e.ConfigureConsumer<AcknowledgeConcernConsumer>(context);
                 e.ConfigureConsumer<DecideConcernConsumer>(context);
+                e.ConfigureConsumer<MessageDeliveredConsumer>(context);
+                e.ConfigureConsumer<AdapterHeartbeatConsumer>(context);
             }));
 
         builder.AddEscalationHubBus();

@@ -14,6 +14,8 @@ public sealed class OutboxMessage
     public DateTimeOffset? SentAt { get; set; }
     public int Attempts { get; set; }
     public string? LastError { get; set; }
+    /// <summary>W3C traceparent of the request that committed the message: the send continues its trace.</summary>
+    public string? TraceParent { get; init; }
 }
 
 /// <summary>A message the hub has applied: committed with its effect, so a redelivery changes nothing.</summary>

@@ -1,5 +1,6 @@
 using EscalationHub.Server.Concerns;
 using EscalationHub.Server.Messaging;
+using EscalationHub.Server.Operations;
 using Microsoft.EntityFrameworkCore;
 
 namespace EscalationHub.Server.Store;
@@ -11,6 +12,10 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
     public DbSet<ConcernStatusChange> ConcernStatusChanges => Set<ConcernStatusChange>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<InboxMessage> Inbox => Set<InboxMessage>();
+    public DbSet<FlowEvent> FlowEvents => Set<FlowEvent>();
+    public DbSet<DeadLetter> DeadLetters => Set<DeadLetter>();
+    public DbSet<Redrive> Redrives => Set<Redrive>();
+    public DbSet<AdapterStatus> AdapterStatuses => Set<AdapterStatus>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -51,6 +56,7 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
         });
 
         model.Entity<InboxMessage>(e => e.HasKey(i => i.MessageId));
+        OperationsModel.Configure(model);
 
         // SQLite cannot order by DateTimeOffset; store instants as UTC ticks, which sort and compare correctly.
         foreach (var entity in model.Model.GetEntityTypes())
