@@ -35,6 +35,8 @@ public static class HubOptions
     /// <summary>Runs <paramref name="action"/> against the hub, with the token on every call.</summary>
     public static async Task<int> RunAsync(ParseResult parse, Func<Operations.OperationsClient, Metadata, Task<int>> action)
     {
+        // Piped into grep or a file, tables keep one row per line instead of wrapping at 80 columns.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 240);
         var address = parse.GetValue(Hub)!;
         if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
