@@ -36,6 +36,8 @@ public static class OperationsRegistration
         services.AddScoped<ReadQueueDepths>();
         services.AddHttpClient();
         services.AddHostedService<FlowRetention>();
+        services.AddSingleton<ErrorQueueCleaner>();
+        services.AddHostedService<BrokerDeadLetterScanner>();
         services.AddGrpc().AddServiceOptions<OperationsService>(o => o.Interceptors.Add<OperatorTokenInterceptor>());
 
         // Every endpoint in this process (the hub's, and in the embedded default the adapters') records what it

@@ -15,7 +15,8 @@ public sealed class UnknownDeadLetterException(string id) : Exception($"no dead 
 /// that did in fact apply one recognises it. Sent first, then recorded: a crash in between can only send a letter
 /// twice, which the receivers' inboxes absorb. A letter already redriven is reported and not sent again (if the
 /// redriven message fails again, that failure is a new dead letter).</summary>
-public sealed class RedriveDeadLetters(HubDbContext db, IBus bus, FlowSignal flow, TimeProvider clock, ILogger<RedriveDeadLetters> logger)
+public sealed class RedriveDeadLetters(HubDbContext db, IBus bus, ErrorQueueCleaner errorQueues, FlowSignal flow, TimeProvider clock,
+    ILogger<RedriveDeadLetters> logger)
 {
     public async Task<IReadOnlyList<RedriveOutcome>> HandleAsync(IReadOnlyCollection<Guid> ids, bool all, string by, string? reason,
         CancellationToken cancellationToken)
@@ -48,8 +49,13 @@ public sealed class RedriveDeadLetters(HubDbContext db, IBus bus, FlowSignal flo
                 continue;
             }
 
-            var endpoint = await bus.GetSendEndpoint(new Uri($"exchange:{letter.Queue}"));
-            await endpoint.Send(envelope.Message, envelope.ClrType, context => context.MessageId = letter.MessageId, cancellationToken);
+            // With a broker the parked copy is held while the redrive is sent, then removed from the error queue.
+            await using (var parked = await errorQueues.HoldAsync(letter.ErrorQueue, letter.MessageId, cancellationToken))
+            {
+                var endpoint = await bus.GetSendEndpoint(new Uri($"exchange:{letter.Queue}"));
+                await endpoint.Send(envelope.Message, envelope.ClrType, context => context.MessageId = letter.MessageId, cancellationToken);
+                if (parked is ErrorQueueCleaner.Held held) held.Sent = true;
+            }
 
             var now = clock.GetUtcNow();
             letter.RedrivenAt = now;

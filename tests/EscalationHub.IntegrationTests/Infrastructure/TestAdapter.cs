@@ -21,18 +21,20 @@ public sealed class TestAdapter : IAsyncDisposable
     public string InboxPath => Path.Combine(Directory, $"adapter-{AgencyCode}.db");
     public string Output => process.Output;
 
-    public static async Task<TestAdapter> StartSocialCareAsync(string brokerUri, string agencyCode = "leics-socialcare")
+    public static async Task<TestAdapter> StartSocialCareAsync(string brokerUri, string agencyCode = "leics-socialcare",
+        IReadOnlyDictionary<string, string>? extra = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), $"eh-adapter-{Guid.NewGuid():N}");
         var port = Ports.Free(30000, 60000);
-        var process = AppProcess.Start("adapters/EscalationHub.Adapters.SocialCare", "EscalationHub.Adapters.SocialCare", directory,
-            new Dictionary<string, string>
-            {
-                ["Urls"] = $"http://127.0.0.1:{port}",
-                ["Adapter:AgencyCode"] = agencyCode,
-                ["Adapter:DataDirectory"] = directory,
-                ["Messaging:RabbitMq"] = brokerUri,
-            });
+        var settings = new Dictionary<string, string>
+        {
+            ["Urls"] = $"http://127.0.0.1:{port}",
+            ["Adapter:AgencyCode"] = agencyCode,
+            ["Adapter:DataDirectory"] = directory,
+            ["Messaging:RabbitMq"] = brokerUri,
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
+        var process = AppProcess.Start("adapters/EscalationHub.Adapters.SocialCare", "EscalationHub.Adapters.SocialCare", directory, settings);
         var adapter = new TestAdapter(process, directory, agencyCode, $"http://127.0.0.1:{port}/health");
         await adapter.WaitUntilHealthyAsync();
         return adapter;
