@@ -10,9 +10,11 @@ using OpenTelemetry.Trace;
 
 namespace EscalationHub.Server.Operations;
 
+/// <summary>The RequireHost patterns ("*:5081") of the dashboard's listeners; empty when the dashboard is off.</summary>
+public sealed record DashboardHosts(string[] Patterns);
+
 public static class OperationsRegistration
 {
-    private static string[] dashboardHosts = [];
 
     /// <summary>Flow events, dead letters and redrive, adapters' health, late stages, the partnership's report, the
     /// Operations gRPC service, the dashboard on its own port, and telemetry. Call before AddHubMessaging.</summary>
@@ -55,16 +57,16 @@ public static class OperationsRegistration
                 o.Filter = http => !http.Request.Path.StartsWithSegments("/metrics") && !http.Request.Path.StartsWithSegments("/api")))
             .WithMetrics(m => m.AddMeter(HubTelemetry.Name).AddAspNetCoreInstrumentation().AddPrometheusExporter());
 
-        dashboardHosts = DashboardHosting.ConfigureListeners(builder);
+        services.AddSingleton(new DashboardHosts(DashboardHosting.ConfigureListeners(builder)));
         return builder;
     }
 
     public static WebApplication MapOperations(this WebApplication app)
     {
         app.MapGrpcService<OperationsService>();
-        if (dashboardHosts.Length == 0) return app;
+        var hosts = app.Services.GetRequiredService<DashboardHosts>().Patterns;
+        if (hosts.Length == 0) return app;
 
-        var hosts = dashboardHosts;
         var ports = hosts.Select(h => int.Parse(h[(h.LastIndexOf(':') + 1)..])).ToHashSet();
         app.UseWhen(http => ports.Contains(http.Connection.LocalPort), dashboard => dashboard
             .Use(async (http, next) =>
