@@ -2,6 +2,7 @@ using EscalationHub.Contracts.Messages;
 using EscalationHub.Messaging;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace EscalationHub.Adapters.Runtime;
@@ -56,7 +57,7 @@ public static class AgencyAdapterRegistration
             adapters = new AgencyAdapters();
             services.AddSingleton(adapters);
             services.AddSingleton<HubSender>();
-            services.AddSingleton(TimeProvider.System);
+            services.TryAddSingleton(TimeProvider.System);
             services.AddConsumeObserver<DeliveryReceipts>();
             services.AddHostedService<AdapterHeartbeats>();
         }
@@ -70,11 +71,13 @@ public static class AgencyAdapterRegistration
             {
                 registerConsumers(x);
                 x.AddConsumer<ConcernFeedbackConsumer>();
+                x.AddConsumer<DisagreementNoticeConsumer>();
             },
             (e, context) =>
             {
                 configureConsumers(e, context);
                 e.ConfigureConsumer<ConcernFeedbackConsumer>(context);
+                e.ConfigureConsumer<DisagreementNoticeConsumer>(context);
             }));
         return builder;
     }

@@ -28,7 +28,8 @@ public sealed class BusEndpoints
     /// <summary>Completes once <see cref="SendQueues"/> exist on the transport; senders wait for it.</summary>
     public Task SendQueuesDeclared => sendQueuesDeclared.Task;
 
-    internal void MarkSendQueuesDeclared() => sendQueuesDeclared.TrySetResult();
+    /// <summary>Called once the queues exist (at once for the in-memory transport, which creates them with the endpoints).</summary>
+    public void MarkSendQueuesDeclared() => sendQueuesDeclared.TrySetResult();
 }
 
 public static class BusEndpointsExtensions

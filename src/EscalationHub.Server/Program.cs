@@ -1,5 +1,7 @@
 using EscalationHub.Server;
+using EscalationHub.Server.Clock;
 using EscalationHub.Server.Concerns;
+using EscalationHub.Server.Disagreements;
 using EscalationHub.Server.Grpc;
 using EscalationHub.Server.Messaging;
 using EscalationHub.Server.Operations;
@@ -7,9 +9,11 @@ using EscalationHub.Server.Store;
 
 // Settings are read from beside the binary, whatever the working directory; data lives under the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.AddHubClock();
 builder.AddHubStore();
 builder.AddHubGrpc();
 builder.AddConcerns();
+builder.AddDisagreements();
 builder.AddEmbeddedAdapters();
 builder.AddOperations();
 builder.AddHubMessaging();

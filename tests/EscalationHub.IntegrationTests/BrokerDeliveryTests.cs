@@ -107,7 +107,7 @@ public sealed class BrokerDeliveryTests(RabbitMqNode broker) : IAsyncLifetime
         Assert.Equal(2, hub.Count("ConcernStatusChanges")); // received, acknowledged: once
         Assert.Equal(1, hub.Count("Outbox", "MessageType LIKE '%ConcernStatusChanged'")); // the raiser is told once
         Assert.Contains("already applied", hub.Output);
-        var stored = await hub.Concerns.GetConcernAsync(new GetConcernRequest { ConcernId = concern.ConcernId });
+        var stored = await hub.Concerns.GetConcernAsync(new GetConcernRequest { ConcernId = concern.ConcernId, AgencyCode = "uhl-health" });
         Assert.Equal(ConcernStatus.Acknowledged, stored.Status);
     }
 
@@ -165,6 +165,27 @@ public sealed class BrokerDeliveryTests(RabbitMqNode broker) : IAsyncLifetime
         Assert.Equal(0, hub.Count("Concerns"));
         Assert.Equal(0, hub.Count("ChildFiles"));
         Assert.Equal(1, hub.Count("Outbox", "Destination = 'agency.uhl-health' AND Body LIKE '%child.nhs_number%modulus 11%'"));
+    }
+
+    [Fact]
+    public async Task A_missed_deadline_escalates_on_its_own_and_every_partys_adapter_receives_it()
+    {
+        var hub = await StartHubAsync();
+        var socialCare = await StartSocialCareAsync();
+        await using var police = await TestBus.StartAsync(broker, M.Addresses.AgencyQueue("leics-police"));
+        var child = await Disagreements.ChildFileAsync(hub);
+        var d = await hub.Escalations.OpenDisagreementAsync(Disagreements.Open(child, raiser: "leics-police", responder: "leics-socialcare"));
+
+        hub.MoveClockForward(d.CurrentStage.Deadline.DueAt.ToDateTimeOffset() - DateTimeOffset.UtcNow + TimeSpan.FromMinutes(1));
+        await WaitUntil(() => police.Notices.Any(n => n.DisagreementId == d.DisagreementId && n.EventType == "escalated"));
+        await WaitUntil(() => socialCare.Output.Contains($"disagreement {d.DisagreementId} #3 escalated"));
+
+        var escalation = police.Notices.Single(n => n.DisagreementId == d.DisagreementId && n.EventType == "escalated");
+        Assert.True(escalation.Automatic);
+        Assert.Equal(2, escalation.Stage);
+        Assert.Contains(police.Notices, n => n.DisagreementId == d.DisagreementId && n.EventType == "stage-entered" && n.Stage == 2 && n.ExpectedRole == "DS");
+        Assert.Contains("Escalated automatically from stage 1 to stage 2", socialCare.Output);
+        Assert.Equal(0, hub.Count("Outbox", "Destination = 'agency.uhl-health' AND MessageType LIKE '%DisagreementNotice'"));
     }
 
     [Fact]

@@ -35,7 +35,7 @@ public sealed class EmbeddedDefaultTests : IAsyncLifetime
         Assert.Equal("leics-socialcare", changes[1].By.AgencyCode);
         Assert.Equal(ConcernDecision.StrategyDiscussion, changes[2].Decision); // significant harm
 
-        var decided = await hub.Concerns.GetConcernAsync(new GetConcernRequest { ConcernId = concern.ConcernId });
+        var decided = await hub.Concerns.GetConcernAsync(new GetConcernRequest { ConcernId = concern.ConcernId, AgencyCode = "uhl-health" });
         Assert.Equal(ConcernStatus.Decided, decided.Status);
         Assert.NotNull(decided.AcknowledgedAt);
         Assert.False(string.IsNullOrEmpty(decided.DecisionReason));

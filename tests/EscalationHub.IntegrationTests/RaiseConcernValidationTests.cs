@@ -75,15 +75,30 @@ public sealed class RaiseConcernValidationTests(EmbeddedHub fixture) : IClassFix
         Assert.Equal(StatusCode.AlreadyExists, error.StatusCode);
         Assert.Contains("idempotency_key", error.Status.Detail);
         Assert.Equal(before, hub.CountAll());
-        var stored = await hub.Concerns.GetConcernAsync(new GetConcernRequest { ConcernId = first.ConcernId });
+        var stored = await hub.Concerns.GetConcernAsync(new GetConcernRequest { ConcernId = first.ConcernId, AgencyCode = "uhl-health" });
         Assert.Equal(first.Details, stored.Details);
+    }
+
+    [Fact]
+    public async Task Only_the_raising_and_the_addressed_agency_can_read_or_watch_a_concern()
+    {
+        var concern = await hub.Concerns.RaiseConcernAsync(Requests.HospitalReferral());
+
+        Assert.Equal(concern.ConcernId, (await hub.Concerns.GetConcernAsync(new GetConcernRequest { ConcernId = concern.ConcernId, AgencyCode = "leics-socialcare" })).ConcernId);
+        var get = await Assert.ThrowsAsync<RpcException>(() =>
+            hub.Concerns.GetConcernAsync(new GetConcernRequest { ConcernId = concern.ConcernId, AgencyCode = "leics-police" }).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, get.StatusCode);
+        Assert.DoesNotContain("Amelia", get.Status.Detail);
+        using var watch = hub.Concerns.WatchConcern(new WatchConcernRequest { ConcernId = concern.ConcernId, AgencyCode = "oakfield-school" });
+        var stream = await Assert.ThrowsAsync<RpcException>(() => watch.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(StatusCode.PermissionDenied, stream.StatusCode);
     }
 
     [Fact]
     public async Task Getting_a_concern_that_does_not_exist_is_not_found()
     {
         var error = await Assert.ThrowsAsync<RpcException>(() =>
-            hub.Concerns.GetConcernAsync(new GetConcernRequest { ConcernId = Guid.NewGuid().ToString() }).ResponseAsync);
+            hub.Concerns.GetConcernAsync(new GetConcernRequest { ConcernId = Guid.NewGuid().ToString(), AgencyCode = "uhl-health" }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
     }
 }

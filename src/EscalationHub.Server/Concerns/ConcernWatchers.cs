@@ -9,5 +9,5 @@ public sealed class ConcernWatchers
 
     public void Notify(Guid concernId) => signals.Notify(concernId);
 
-    public Signal For(Guid concernId) => signals.For(concernId);
+    public KeyedSignals<Guid>.Lease Watch(Guid concernId) => signals.Watch(concernId);
 }

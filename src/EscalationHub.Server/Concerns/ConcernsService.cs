@@ -33,21 +33,17 @@ public sealed class ConcernsService(
 
     public override async Task<V1.Concern> GetConcern(GetConcernRequest request, ServerCallContext context)
     {
-        var id = ParseConcernId(request.ConcernId);
-        var concern = await db.Concerns.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, context.CancellationToken)
-            ?? throw new RpcException(new Status(StatusCode.NotFound, $"concern_id: no concern {request.ConcernId}"));
+        var concern = await LoadForPartyAsync(request.ConcernId, request.AgencyCode, context.CancellationToken);
         var file = await db.ChildFiles.AsNoTracking().SingleAsync(f => f.Id == concern.ChildFileId, context.CancellationToken);
         return ConcernMapping.ToProto(concern, file);
     }
 
     public override async Task WatchConcern(WatchConcernRequest request, IServerStreamWriter<V1.ConcernStatusChange> responseStream, ServerCallContext context)
     {
-        var id = ParseConcernId(request.ConcernId);
+        var id = (await LoadForPartyAsync(request.ConcernId, request.AgencyCode, context.CancellationToken)).Id;
         var cancellationToken = context.CancellationToken;
-        if (!await db.Concerns.AnyAsync(c => c.Id == id, cancellationToken))
-            throw new RpcException(new Status(StatusCode.NotFound, $"concern_id: no concern {request.ConcernId}"));
 
-        var signal = watchers.For(id);
+        using var watch = watchers.Watch(id);
         var sent = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -59,8 +55,21 @@ public sealed class ConcernsService(
                 sent = change.Sequence;
                 if (change.Status == M.ConcernStatus.Decided) return;
             }
-            await signal.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+            await watch.Signal.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
         }
+    }
+
+    /// <summary>Need to know: only the raising and the addressed agency read a concern.</summary>
+    private async Task<Concern> LoadForPartyAsync(string concernId, string agencyCode, CancellationToken cancellationToken)
+    {
+        var id = ParseConcernId(concernId);
+        if (string.IsNullOrWhiteSpace(agencyCode) || agencies.Find(agencyCode) is null)
+            throw FieldErrors.Single(StatusCode.InvalidArgument, "agency_code", $"'{agencyCode}' is not a registered agency");
+        var concern = await db.Concerns.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"concern_id: no concern {concernId}"));
+        if (concern.RaisedByAgency != agencyCode && concern.AddressedToAgency != agencyCode)
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"agency '{agencyCode}' is neither the raising nor the addressed agency of this concern"));
+        return concern;
     }
 
     private static Guid ParseConcernId(string text) =>

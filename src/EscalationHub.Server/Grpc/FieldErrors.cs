@@ -23,11 +23,22 @@ public sealed class FieldErrors
         else if (value.Length > maxLength) Add(field, $"must be at most {maxLength} characters (got {value.Length})");
     }
 
+    /// <summary>Stops a handler: the caller's shell turns this into its own kind of refusal.</summary>
+    public void ThrowIfInvalid()
+    {
+        if (HasErrors) throw new InvalidCommandException(this);
+    }
+
     public void ThrowIfAny()
     {
         if (!HasErrors) return;
+        throw ToRpcException();
+    }
+
+    public RpcException ToRpcException()
+    {
         var message = string.Join("; ", badRequest.FieldViolations.Select(v => $"{v.Field}: {v.Description}"));
-        throw new Google.Rpc.Status
+        return new Google.Rpc.Status
         {
             Code = (int)Code.InvalidArgument,
             Message = message,
@@ -42,4 +53,10 @@ public sealed class FieldErrors
             Message = $"{field}: {description}",
             Details = { Google.Protobuf.WellKnownTypes.Any.Pack(new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = description } } }) },
         }.ToRpcException();
+}
+
+/// <summary>A command with bad fields: INVALID_ARGUMENT over gRPC, a refusal to the sender on the bus.</summary>
+public sealed class InvalidCommandException(FieldErrors errors) : Exception(string.Join("; ", errors.All.Select(e => $"{e.Field}: {e.Description}")))
+{
+    public FieldErrors Errors { get; } = errors;
 }

@@ -1,4 +1,5 @@
 using EscalationHub.Server.Concerns;
+using EscalationHub.Server.Disagreements;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -11,11 +12,11 @@ public static class GrpcRegistration
 
     public static IHostApplicationBuilder AddHubGrpc(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddGrpc(options =>
         {
             options.MaxReceiveMessageSize = MaxRequestBytes;
             options.EnableDetailedErrors = false;
+            options.Interceptors.Add<HubExceptionInterceptor>();
         });
         builder.Services.AddGrpcReflection();
         // SERVING only when every registered check (store, bus, agency queues) is healthy.
@@ -26,6 +27,7 @@ public static class GrpcRegistration
     public static WebApplication MapHubGrpc(this WebApplication app)
     {
         app.MapGrpcService<ConcernsService>();
+        app.MapGrpcService<EscalationsService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -21,12 +21,20 @@ public sealed class HubInbox(HubDbContext db, OutboxSignal outbox, FlowSignal fl
         }
 
         var receivedAt = clock.GetUtcNow();
-        db.Inbox.Add(new InboxMessage { MessageId = messageId, MessageType = typeof(T).FullName!, ProcessedAt = receivedAt });
-        await apply();
-        await FlowRecorder.RecordAppliedAsync(db, messageId, context.Message, context.SentTime is { } sent ? new DateTimeOffset(sent, TimeSpan.Zero) : null,
-            receivedAt, clock.GetUtcNow(), context.CancellationToken);
-        await db.SaveChangesAsync(context.CancellationToken);
-        await transaction.CommitAsync(context.CancellationToken);
+        try
+        {
+            db.Inbox.Add(new InboxMessage { MessageId = messageId, MessageType = typeof(T).FullName!, ProcessedAt = receivedAt });
+            await apply();
+            await FlowRecorder.RecordAppliedAsync(db, messageId, context.Message, context.SentTime is { } sent ? new DateTimeOffset(sent, TimeSpan.Zero) : null,
+                receivedAt, clock.GetUtcNow(), context.CancellationToken);
+            await db.SaveChangesAsync(context.CancellationToken);
+            await transaction.CommitAsync(context.CancellationToken);
+        }
+        catch
+        {
+            db.ChangeTracker.Clear(); // nothing of a failed attempt may leak into the next one on this context
+            throw;
+        }
         outbox.Committed.Notify();
         flow.Changed.Notify();
         HubTelemetry.MessagesApplied.Add(1, new KeyValuePair<string, object?>("message.type", typeof(T).Name));

@@ -3,6 +3,7 @@ using EscalationHub.Messaging;
 using EscalationHub.Server.Agencies;
 using EscalationHub.Server.Concerns;
 using EscalationHub.Server.Operations;
+using EscalationHub.Server.Disagreements;
 using MassTransit;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -32,6 +33,7 @@ public static class MessagingRegistration
                 x.AddConsumer<DecideConcernConsumer>();
                 x.AddConsumer<MessageDeliveredConsumer>();
                 x.AddConsumer<AdapterHeartbeatConsumer>();
+                x.AddConsumer<DisagreementCommandConsumer>();
             },
             (e, context) =>
             {
@@ -40,6 +42,7 @@ public static class MessagingRegistration
                 e.ConfigureConsumer<DecideConcernConsumer>(context);
                 e.ConfigureConsumer<MessageDeliveredConsumer>(context);
                 e.ConfigureConsumer<AdapterHeartbeatConsumer>(context);
+                e.ConfigureConsumer<DisagreementCommandConsumer>(context);
             }));
 
         builder.AddEscalationHubBus();

@@ -66,20 +66,39 @@ public sealed class OutboxDispatcher(
         }
     }
 
+    /// <summary>The oldest messages still to send: a seek on the partial IX_Outbox_Unsent index.</summary>
+    public static IQueryable<OutboxMessage> Unsent(HubDbContext db, int batchSize) =>
+        db.Outbox.Where(o => o.SentAt == null && o.FailedAt == null).OrderBy(o => o.Sequence).Take(batchSize);
+
     private async Task<int> DispatchBatchAsync(int batchSize, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
-        var batch = await db.Outbox.Where(o => o.SentAt == null).OrderBy(o => o.Sequence).Take(batchSize).ToListAsync(cancellationToken);
+        var batch = await Unsent(db, batchSize).ToListAsync(cancellationToken);
         foreach (var row in batch)
         {
+            Type type;
+            object message;
             try
             {
-                var type = Outbox.ResolveType(row.MessageType);
+                type = Outbox.ResolveType(row.MessageType);
+                message = Outbox.Deserialize(row, type);
+            }
+            catch (Exception ex) when (ex is TypeLoadException or ArgumentException or System.Text.Json.JsonException or FileNotFoundException)
+            {
+                row.FailedAt = clock.GetUtcNow();
+                row.LastError = $"cannot be read: {ex.Message}";
+                logger.LogError(ex, "Outbox message {MessageId} ({MessageType}) for {Destination} can never be sent; set aside", row.MessageId, row.MessageType, row.Destination);
+                await FlowRecorder.MarkFailedAsync(db, row.MessageId, row.LastError, clock.GetUtcNow(), CancellationToken.None);
+                continue;
+            }
+
+            try
+            {
                 var endpoint = await bus.GetSendEndpoint(new Uri($"exchange:{row.Destination}"));
                 var sentAt = clock.GetUtcNow();
                 using (HubTelemetry.StartOutboxSend(row.TraceParent, type.Name, row.Destination))
-                    await endpoint.Send(Outbox.Deserialize(row, type), type, context => context.MessageId = row.MessageId, cancellationToken);
+                    await endpoint.Send(message, type, context => context.MessageId = row.MessageId, cancellationToken);
                 row.SentAt = clock.GetUtcNow();
                 row.Attempts++;
                 await FlowRecorder.MarkSentAsync(db, row.MessageId, sentAt, row.SentAt.Value, CancellationToken.None);

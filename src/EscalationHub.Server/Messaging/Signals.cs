@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace EscalationHub.Server.Messaging;
 
 /// <summary>Wakes a waiter when something it polls for has changed, so a committed change is acted on at once;
@@ -24,19 +22,50 @@ public sealed class Signal
     private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
-/// <summary>One <see cref="Signal"/> per key (e.g. per concern) for the watchers of that key.</summary>
+/// <summary>One <see cref="Signal"/> per key (e.g. per concern) for the watchers of that key. A watcher holds a lease
+/// while it watches; the signal is dropped with the last lease, so keys nobody watches cost nothing.</summary>
 public sealed class KeyedSignals<TKey> where TKey : notnull
 {
-    private readonly ConcurrentDictionary<TKey, Signal> signals = new();
+    private readonly Dictionary<TKey, (Signal Signal, int Watchers)> signals = [];
 
     public void Notify(TKey key)
     {
-        if (signals.TryGetValue(key, out var signal)) signal.Notify();
+        Signal? signal;
+        lock (signals) signal = signals.TryGetValue(key, out var entry) ? entry.Signal : null;
+        signal?.Notify();
     }
 
-    public Signal For(TKey key) => signals.GetOrAdd(key, _ => new Signal());
+    public Lease Watch(TKey key)
+    {
+        lock (signals)
+        {
+            var (signal, watchers) = signals.TryGetValue(key, out var entry) ? entry : (new Signal(), 0);
+            signals[key] = (signal, watchers + 1);
+            return new Lease(this, key, signal);
+        }
+    }
 
-    public void Release(TKey key) => signals.TryRemove(key, out _);
+    private void Release(TKey key)
+    {
+        lock (signals)
+        {
+            var (signal, watchers) = signals[key];
+            if (watchers == 1) signals.Remove(key);
+            else signals[key] = (signal, watchers - 1);
+        }
+    }
+
+    public sealed class Lease(KeyedSignals<TKey> owner, TKey key, Signal signal) : IDisposable
+    {
+        private int disposed;
+
+        public Signal Signal { get; } = signal;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) == 0) owner.Release(key);
+        }
+    }
 }
 
 /// <summary>Signalled after a transaction that added outbox messages has committed.</summary>

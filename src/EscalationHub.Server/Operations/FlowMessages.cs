@@ -16,7 +16,8 @@ public static class FlowMessages
         DecideConcern m => m.DecidedBy?.AgencyCode,
         MessageDelivered m => m.AgencyCode,
         AdapterHeartbeat m => m.AgencyCode,
-        _ => null,
+        // Disagreement commands name their author as By.
+        _ => message.GetType().GetProperty("By")?.GetValue(message) is ActorRef by ? by.AgencyCode : null,
     };
 
     /// <summary>The reference carried by the message itself, when it carries one.</summary>
@@ -25,7 +26,8 @@ public static class FlowMessages
         ConcernRaised m => m.Reference,
         ConcernAccepted m => m.Reference,
         ConcernStatusChanged m => m.Reference,
-        _ => null,
+        // Disagreement messages carry the disagreement's pseudonymous id (DG-...).
+        _ => message.GetType().GetProperty("DisagreementId")?.GetValue(message) as string,
     };
 
     /// <summary>The concern reference for a message, looking the concern up when the message names it only by id.</summary>

@@ -1,4 +1,5 @@
 using EscalationHub.Server.Concerns;
+using EscalationHub.Server.Disagreements;
 using EscalationHub.Server.Messaging;
 using EscalationHub.Server.Operations;
 using Microsoft.EntityFrameworkCore;
@@ -16,6 +17,10 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
     public DbSet<DeadLetter> DeadLetters => Set<DeadLetter>();
     public DbSet<Redrive> Redrives => Set<Redrive>();
     public DbSet<AdapterStatus> AdapterStatuses => Set<AdapterStatus>();
+    public DbSet<DisagreementRow> Disagreements => Set<DisagreementRow>();
+    public DbSet<DisagreementParty> DisagreementParties => Set<DisagreementParty>();
+    public DbSet<DisagreementChildFile> DisagreementChildFiles => Set<DisagreementChildFile>();
+    public DbSet<DisagreementEventRow> DisagreementEvents => Set<DisagreementEventRow>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -52,11 +57,39 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             e.Property(o => o.Sequence).ValueGeneratedOnAdd();
             e.HasIndex(o => o.MessageId).IsUnique();
             // The dispatcher's query reads only the unsent rows: cost stays flat as history grows.
-            e.HasIndex(o => o.Sequence).HasFilter("SentAt IS NULL").HasDatabaseName("IX_Outbox_Unsent");
+            e.HasIndex(o => o.Sequence).HasFilter("SentAt IS NULL AND FailedAt IS NULL").HasDatabaseName("IX_Outbox_Unsent");
         });
 
         model.Entity<InboxMessage>(e => e.HasKey(i => i.MessageId));
         OperationsModel.Configure(model);
+
+        model.Entity<DisagreementRow>(e =>
+        {
+            e.ToTable("Disagreements");
+            e.HasKey(d => d.Id);
+            e.HasIndex(d => new { d.RaisedByAgency, d.IdempotencyKey }).IsUnique();
+            e.Property(d => d.Version).IsConcurrencyToken();
+            // Partial indexes: only rows with a pending deadline or warning are in them, so the scheduler's
+            // "what is due next" is a seek whatever the number of cases.
+            e.HasIndex(d => d.AutoEscalateAt).HasFilter("AutoEscalateAt IS NOT NULL").HasDatabaseName("IX_Disagreements_AutoEscalateAt");
+            e.HasIndex(d => d.WarnAt).HasFilter("WarnAt IS NOT NULL").HasDatabaseName("IX_Disagreements_WarnAt");
+            e.HasIndex(d => d.CurrentDeadlineAt).HasFilter("CurrentDeadlineAt IS NOT NULL").HasDatabaseName("IX_Disagreements_CurrentDeadlineAt");
+        });
+        model.Entity<DisagreementParty>(e =>
+        {
+            e.HasKey(p => new { p.AgencyCode, p.DisagreementId });
+            e.HasIndex(p => p.DisagreementId);
+        });
+        model.Entity<DisagreementChildFile>(e =>
+        {
+            e.HasKey(c => new { c.ChildFileId, c.DisagreementId });
+            e.HasIndex(c => c.DisagreementId);
+        });
+        model.Entity<DisagreementEventRow>(e =>
+        {
+            e.ToTable("DisagreementEvents");
+            e.HasKey(x => new { x.DisagreementId, x.Sequence });
+        });
 
         // SQLite cannot order by DateTimeOffset; store instants as UTC ticks, which sort and compare correctly.
         foreach (var entity in model.Model.GetEntityTypes())

@@ -51,8 +51,12 @@ public sealed class AppProcess : IAsyncDisposable
         process.WaitForExit(10_000);
     }
 
+    private bool disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (disposed) return;
+        disposed = true;
         if (!process.HasExited)
         {
             RabbitMqNode.Run("kill", $"-TERM {process.Id}");

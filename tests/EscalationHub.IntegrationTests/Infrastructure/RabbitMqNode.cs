@@ -10,7 +10,7 @@ public sealed class RabbitMqNode : IAsyncLifetime
 {
     private readonly string directory = Path.Combine(Path.GetTempPath(), $"eh-rabbit-{Guid.NewGuid():N}"[..20]);
     private Process? server;
-    private bool epmdWasRunning;
+    private bool? epmdWasRunning;
 
     public string NodeName { get; } = $"ehtest{Environment.ProcessId}@localhost";
     public int Port { get; } = Ports.Free(10000, 30000);
@@ -24,7 +24,7 @@ public sealed class RabbitMqNode : IAsyncLifetime
         if (!File.Exists("/usr/sbin/rabbitmq-server"))
             throw new InvalidOperationException("rabbitmq-server is not installed: run the README's test command (bash scripts/test.sh), which installs it with apt-get");
 
-        epmdWasRunning = Run("pgrep", "-x epmd").ExitCode == 0;
+        epmdWasRunning ??= Run("pgrep", "-x epmd").ExitCode == 0;
         Directory.CreateDirectory(Path.Combine(directory, "mnesia"));
         Directory.CreateDirectory(Path.Combine(directory, "log"));
         await File.WriteAllTextAsync(Path.Combine(directory, "enabled_plugins"), "[rabbitmq_management].\n");
@@ -84,7 +84,7 @@ public sealed class RabbitMqNode : IAsyncLifetime
     {
         await StopAsync();
         await DisposeServerProcessAsync();
-        if (!epmdWasRunning) Run("pkill", "-x epmd");
+        if (epmdWasRunning == false) Run("pkill", "-x epmd");
         try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
     }
 

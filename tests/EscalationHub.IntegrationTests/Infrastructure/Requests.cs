@@ -24,10 +24,11 @@ public static class Requests
     };
 
     /// <summary>Follows WatchConcern until the concern is decided (or the timeout passes) and returns every change seen.</summary>
-    public static async Task<List<ConcernStatusChange>> WatchUntilDecidedAsync(Concerns.ConcernsClient client, string concernId, TimeSpan timeout)
+    public static async Task<List<ConcernStatusChange>> WatchUntilDecidedAsync(Concerns.ConcernsClient client, string concernId, TimeSpan timeout,
+        string asAgency = "uhl-health")
     {
         var changes = new List<ConcernStatusChange>();
-        using var call = client.WatchConcern(new WatchConcernRequest { ConcernId = concernId }, deadline: DateTime.UtcNow + timeout);
+        using var call = client.WatchConcern(new WatchConcernRequest { ConcernId = concernId, AgencyCode = asAgency }, deadline: DateTime.UtcNow + timeout);
         try
         {
             await foreach (var change in call.ResponseStream.ReadAllAsync())

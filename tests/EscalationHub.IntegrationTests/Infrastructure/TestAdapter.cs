@@ -5,12 +5,14 @@ namespace EscalationHub.IntegrationTests.Infrastructure;
 /// <summary>An agency adapter as a real process against the broker, with read access to its inbox file.</summary>
 public sealed class TestAdapter : IAsyncDisposable
 {
-    private readonly AppProcess process;
+    private AppProcess process;
     private readonly string healthUrl;
+    private readonly Func<AppProcess> start;
 
-    private TestAdapter(AppProcess process, string directory, string agencyCode, string healthUrl)
+    private TestAdapter(Func<AppProcess> start, string directory, string agencyCode, string healthUrl)
     {
-        this.process = process;
+        this.start = start;
+        process = start();
         Directory = directory;
         AgencyCode = agencyCode;
         this.healthUrl = healthUrl;
@@ -34,8 +36,8 @@ public sealed class TestAdapter : IAsyncDisposable
             ["Messaging:RabbitMq"] = brokerUri,
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
-        var process = AppProcess.Start("adapters/EscalationHub.Adapters.SocialCare", "EscalationHub.Adapters.SocialCare", directory, settings);
-        var adapter = new TestAdapter(process, directory, agencyCode, $"http://127.0.0.1:{port}/health");
+        var adapter = new TestAdapter(() => AppProcess.Start("adapters/EscalationHub.Adapters.SocialCare", "EscalationHub.Adapters.SocialCare", directory,
+            settings), directory, agencyCode, $"http://127.0.0.1:{port}/health");
         await adapter.WaitUntilHealthyAsync();
         return adapter;
     }
@@ -69,6 +71,16 @@ public sealed class TestAdapter : IAsyncDisposable
         command.CommandText = "SELECT COUNT(*) FROM inbox WHERE message_type = $type";
         command.Parameters.AddWithValue("$type", messageType);
         return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>Stops the adapter (gracefully); its inbox file stays.</summary>
+    public async Task StopAsync() => await process.DisposeAsync();
+
+    /// <summary>Starts it again on the same data directory and port.</summary>
+    public async Task StartAgainAsync()
+    {
+        process = start();
+        await WaitUntilHealthyAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Serialization;
+using EscalationHub.Contracts.Messages;
 using MassTransit;
 
 namespace EscalationHub.IntegrationTests.Infrastructure;
@@ -9,10 +11,19 @@ public sealed class TestBus : IAsyncDisposable
 {
     private readonly IBusControl bus;
 
-    private TestBus(IBusControl bus) => this.bus = bus;
-
-    public static async Task<TestBus> StartAsync(RabbitMqNode broker)
+    private TestBus(IBusControl bus, ConcurrentQueue<DisagreementNotice>? notices = null)
     {
+        this.bus = bus;
+        Notices = notices ?? new();
+    }
+
+    /// <summary>Disagreement notices received on the agency queue this bus listens on (if any).</summary>
+    public ConcurrentQueue<DisagreementNotice> Notices { get; }
+
+    /// <param name="agencyQueue">Listen on this agency's queue as its adapter would, recording disagreement notices.</param>
+    public static async Task<TestBus> StartAsync(RabbitMqNode broker, string? agencyQueue = null)
+    {
+        var notices = new ConcurrentQueue<DisagreementNotice>();
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
             cfg.Host("127.0.0.1", (ushort)broker.Port, "/", h =>
@@ -25,9 +36,21 @@ public sealed class TestBus : IAsyncDisposable
                 options.Converters.Add(new JsonStringEnumConverter());
                 return options;
             });
+            if (agencyQueue is not null)
+                cfg.ReceiveEndpoint(agencyQueue, e =>
+                {
+                    e.ConfigureConsumeTopology = false;
+                    e.Handler<DisagreementNotice>(context =>
+                    {
+                        notices.Enqueue(context.Message);
+                        return Task.CompletedTask;
+                    });
+                    e.Handler<ConcernAccepted>(_ => Task.CompletedTask);
+                    e.Handler<ConcernStatusChanged>(_ => Task.CompletedTask);
+                });
         });
         await bus.StartAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
-        return new TestBus(bus);
+        return new TestBus(bus, notices);
     }
 
     public async Task SendAsync<T>(string queue, T message, Guid messageId) where T : class

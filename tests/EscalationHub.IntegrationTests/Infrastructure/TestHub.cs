@@ -56,6 +56,8 @@ public sealed class TestHub : IAsyncDisposable
             ["Store:Path"] = Path.Combine(directory, "hub.db"),
             ["Messaging:RabbitMq"] = brokerUri ?? "",
             ["Operations:OperatorToken"] = OperatorToken,
+            // The hub's clock can be moved forward by the test (see MoveClockForward) to make deadlines pass.
+            ["Clock:OffsetFile"] = Path.Combine(directory, "clock-offset"),
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
         var hub = new TestHub(directory, settings);
@@ -72,6 +74,18 @@ public sealed class TestHub : IAsyncDisposable
     }
 
     public void Kill() => process?.Kill();
+
+    private TimeSpan clockOffset;
+
+    /// <summary>Moves the hub's clock forward (the process re-reads its offset file within 100 ms).</summary>
+    public void MoveClockForward(TimeSpan by)
+    {
+        clockOffset += by;
+        System.IO.Directory.CreateDirectory(Directory);
+        File.WriteAllText(Path.Combine(Directory, "clock-offset"), clockOffset.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public Escalations.EscalationsClient Escalations => new(Channel);
 
     public async Task StopAsync()
     {

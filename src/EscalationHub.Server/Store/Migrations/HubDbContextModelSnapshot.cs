@@ -171,6 +171,128 @@ namespace EscalationHub.Server.Store.Migrations
                     b.ToTable("ConcernStatusChanges");
                 });
 
+            modelBuilder.Entity("EscalationHub.Server.Disagreements.DisagreementChildFile", b =>
+                {
+                    b.Property<string>("ChildFileId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DisagreementId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ChildFileId", "DisagreementId");
+
+                    b.HasIndex("DisagreementId");
+
+                    b.ToTable("DisagreementChildFiles");
+                });
+
+            modelBuilder.Entity("EscalationHub.Server.Disagreements.DisagreementEventRow", b =>
+                {
+                    b.Property<string>("DisagreementId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("DisagreementId", "Sequence");
+
+                    b.ToTable("DisagreementEvents", (string)null);
+                });
+
+            modelBuilder.Entity("EscalationHub.Server.Disagreements.DisagreementParty", b =>
+                {
+                    b.Property<string>("AgencyCode")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DisagreementId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("AgencyCode", "DisagreementId");
+
+                    b.HasIndex("DisagreementId");
+
+                    b.ToTable("DisagreementParties");
+                });
+
+            modelBuilder.Entity("EscalationHub.Server.Disagreements.DisagreementRow", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("AutoEscalateAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CurrentDeadlineAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("CurrentStage")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("IdempotencyKey")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("OpenedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ProfileId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RaisedByAgency")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestHash")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StateJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("WarnAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AutoEscalateAt")
+                        .HasDatabaseName("IX_Disagreements_AutoEscalateAt")
+                        .HasFilter("AutoEscalateAt IS NOT NULL");
+
+                    b.HasIndex("CurrentDeadlineAt")
+                        .HasDatabaseName("IX_Disagreements_CurrentDeadlineAt")
+                        .HasFilter("CurrentDeadlineAt IS NOT NULL");
+
+                    b.HasIndex("WarnAt")
+                        .HasDatabaseName("IX_Disagreements_WarnAt")
+                        .HasFilter("WarnAt IS NOT NULL");
+
+                    b.HasIndex("RaisedByAgency", "IdempotencyKey")
+                        .IsUnique();
+
+                    b.ToTable("Disagreements", (string)null);
+                });
+
             modelBuilder.Entity("EscalationHub.Server.Messaging.InboxMessage", b =>
                 {
                     b.Property<Guid>("MessageId")
@@ -209,6 +331,9 @@ namespace EscalationHub.Server.Store.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("FailedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("LastError")
                         .HasColumnType("TEXT");
 
@@ -232,7 +357,7 @@ namespace EscalationHub.Server.Store.Migrations
 
                     b.HasIndex("Sequence")
                         .HasDatabaseName("IX_Outbox_Unsent")
-                        .HasFilter("SentAt IS NULL");
+                        .HasFilter("SentAt IS NULL AND FailedAt IS NULL");
 
                     b.ToTable("Outbox");
                 });

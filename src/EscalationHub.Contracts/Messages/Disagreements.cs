@@ -1,0 +1,60 @@
+namespace EscalationHub.Contracts.Messages;
+
+// Bus messages of the disagreement (escalation) flow. Commands go from a party's adapter to the hub's inbound
+// queue and end in the same handlers as the Escalations RPCs; notices go from the hub to each party's queue, and
+// only to parties. Areas and outcomes travel as the names of the Escalations proto enums without their prefix
+// (e.g. "ReferralBelowThreshold", "CaseFileAudit") so the wire does not depend on the hub's domain types.
+
+public record OpenDisagreement(
+    string IdempotencyKey,
+    ActorRef RaisedBy,
+    IReadOnlyList<string> RespondingAgencyCodes,
+    IReadOnlyList<string> ChildFileIds,
+    string Area,
+    HarmLevel HarmLevel,
+    string Summary,
+    string? ProfileId = null,
+    bool InfantNonAccidentalInjury = false);
+
+public record RecordDiscussion(string DisagreementId, ActorRef By, DateTimeOffset HeldAt, string Summary, IReadOnlyList<string> Attendees, bool IsMeeting);
+
+public record ApproveRecord(string DisagreementId, ActorRef By, string RecordId);
+
+public record EscalateDisagreement(string DisagreementId, ActorRef By, string Reason);
+
+public record AgreedActionItem(string Who, string What, DateTimeOffset ByWhen);
+
+public record ResolveDisagreement(string DisagreementId, ActorRef By, string Summary, IReadOnlyList<AgreedActionItem> AgreedActions);
+
+public record DecideFinalOutcome(string DisagreementId, ActorRef By, string Outcome, string DecidedBy, string Summary);
+
+public record GiveFeedback(string DisagreementId, ActorRef By, string Summary);
+
+public record RecordLearning(string DisagreementId, ActorRef By, string Learning);
+
+public record CloseDisagreement(string DisagreementId, ActorRef By);
+
+/// <summary>Hub to a party: something happened to a disagreement it is party to.</summary>
+public record DisagreementNotice(
+    string DisagreementId,
+    int Sequence,
+    string EventType,
+    DateTimeOffset At,
+    string Description,
+    string Status,
+    int Stage,
+    string StageName,
+    DateTimeOffset? DeadlineAt,
+    string? DeadlineRule,
+    bool Automatic,
+    bool Urgent,
+    string? ExpectedRole,
+    IReadOnlyList<string> MustInform,
+    string RaisedByAgencyCode,
+    IReadOnlyList<string> ChildFileIds);
+
+/// <summary>Hub to a party: the current stage's deadline is near and the disagreement is unresolved.</summary>
+public record DeadlineApproaching(string DisagreementId, int Stage, string StageName, DateTimeOffset DeadlineAt, string DeadlineRule, string? ExpectedRole);
+
+/// <summary>Hub to the acting party: its command was refused and nothing changed.</summary>
+public record DisagreementCommandRefused(string? DisagreementId, string Command, string Reason);

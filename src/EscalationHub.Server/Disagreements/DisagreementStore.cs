@@ -1,0 +1,184 @@
+using System.Text.Json;
+using EscalationHub.Contracts.Messages;
+using EscalationHub.Domain.Calendar;
+using EscalationHub.Domain.Disagreements;
+using EscalationHub.Domain.Policies;
+using EscalationHub.Server.Messaging;
+using EscalationHub.Server.Store;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace EscalationHub.Server.Disagreements;
+
+public sealed class EscalationOptions
+{
+    public const string Section = "Escalations";
+
+    /// <summary>The procedure a disagreement follows when the request names none.</summary>
+    public string DefaultProfile { get; set; } = "north-wales-2014";
+
+    /// <summary>How long before a stage deadline the parties are warned.</summary>
+    public TimeSpan WarnBefore { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary>The longest the scheduler sleeps between looks for due deadlines (it also wakes on every change).</summary>
+    public TimeSpan SchedulerPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+}
+
+public sealed class DisagreementNotFoundException(string id) : Exception($"no disagreement {id}");
+
+public sealed class NotAPartyException(string agency, string id) : Exception($"agency '{agency}' is not a party to disagreement {id}");
+
+/// <summary>Loads a disagreement, applies a domain transition and stores the result in one transaction: the new state,
+/// its events, and a notice for every party (and only parties) in the outbox.</summary>
+public sealed class DisagreementStore(
+    HubDbContext db,
+    PolicyProfiles profiles,
+    WorkingCalendar calendar,
+    OutboxSignal outbox,
+    DisagreementSignals signals,
+    IOptions<EscalationOptions> options,
+    TimeProvider clock)
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Applies <paramref name="transition"/> as <paramref name="actingAgency"/> (null: the hub's own scheduler).</summary>
+    public async Task<Disagreement> ChangeAsync(
+        string disagreementId,
+        string? actingAgency,
+        Func<Disagreement, DateTimeOffset, IReadOnlyList<DisagreementEvent>> transition,
+        CancellationToken cancellationToken)
+    {
+        await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        var (row, disagreement) = await LoadAsync(disagreementId, cancellationToken);
+        if (actingAgency is not null && disagreement.State.Parties.All(p => p.AgencyCode != actingAgency))
+            throw new NotAPartyException(actingAgency, disagreementId);
+
+        var now = clock.GetUtcNow();
+        var events = transition(disagreement, now);
+        if (events.Count == 0) return disagreement; // e.g. a repeated approval: nothing to store or tell
+        Append(row, disagreement, events, now);
+        await db.SaveChangesAsync(cancellationToken);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            AfterCommit(disagreementId);
+        }
+        return disagreement;
+    }
+
+    public async Task<(DisagreementRow Row, Disagreement Disagreement)> LoadAsync(string id, CancellationToken cancellationToken)
+    {
+        var row = await db.Disagreements.SingleOrDefaultAsync(d => d.Id == id, cancellationToken) ?? throw new DisagreementNotFoundException(id);
+        return (row, Rehydrate(row));
+    }
+
+    public Disagreement Rehydrate(DisagreementRow row) =>
+        Disagreement.FromState(JsonSerializer.Deserialize<DisagreementState>(row.StateJson, Json)!, profiles[row.ProfileId], calendar);
+
+    /// <summary>Stages a new disagreement: its row, who is party, which children, and its opening events.</summary>
+    public void Add(Disagreement disagreement, string idempotencyKey, string requestHash, IReadOnlyList<DisagreementEvent> events, DateTimeOffset now)
+    {
+        var state = disagreement.State;
+        var row = new DisagreementRow
+        {
+            Id = state.Id, ProfileId = state.ProfileId, RaisedByAgency = state.Raiser.AgencyCode, IdempotencyKey = idempotencyKey,
+            RequestHash = requestHash, OpenedAt = state.OpenedAt, Status = state.Status.ToString(), StateJson = "{}", Version = 0,
+        };
+        db.Disagreements.Add(row);
+        db.DisagreementParties.AddRange(state.Parties.Select(p => new DisagreementParty { DisagreementId = state.Id, AgencyCode = p.AgencyCode }));
+        db.DisagreementChildFiles.AddRange(state.ChildFileIds.Select(c => new DisagreementChildFile { DisagreementId = state.Id, ChildFileId = c }));
+        Append(row, disagreement, events, now);
+    }
+
+    public void AfterCommit(string disagreementId)
+    {
+        outbox.Committed.Notify();
+        signals.Changed(disagreementId);
+    }
+
+    private void Append(DisagreementRow row, Disagreement disagreement, IReadOnlyList<DisagreementEvent> events, DateTimeOffset now)
+    {
+        var state = disagreement.State;
+        var first = state.Version - events.Count + 1;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            db.DisagreementEvents.Add(new DisagreementEventRow
+            {
+                DisagreementId = state.Id, Sequence = first + i, Type = DisagreementText.TypeOf(e), At = e.At,
+                Json = JsonSerializer.Serialize(e, Json),
+            });
+            Notify(disagreement, e, first + i, now);
+        }
+
+        row.Status = state.Status.ToString();
+        row.CurrentStage = state.Current.Stage;
+        row.CurrentDeadlineAt = disagreement.CurrentDeadline?.Instant;
+        row.AutoEscalateAt = disagreement.AutomaticEscalationDueAt;
+        row.WarnAt = WarnAt(disagreement, now);
+        row.Version = state.Version;
+        row.StateJson = JsonSerializer.Serialize(state, Json);
+    }
+
+    private DateTimeOffset? WarnAt(Disagreement disagreement, DateTimeOffset now)
+    {
+        if (disagreement.AutomaticEscalationDueAt is not { } due) return null;
+        var warnAt = due - options.Value.WarnBefore;
+        // A stage shorter than the warning period is warned of at once only if that is still worth saying.
+        return warnAt > disagreement.CurrentStage.EnteredAt ? warnAt : null;
+    }
+
+    /// <summary>Every party gets a notice of every event, with the role it is expected to send to the current stage.</summary>
+    private void Notify(Disagreement disagreement, DisagreementEvent e, int sequence, DateTimeOffset now)
+    {
+        var state = disagreement.State;
+        var stage = state.Current;
+        foreach (var party in state.Parties)
+        {
+            db.Enqueue(Addresses.AgencyQueue(party.AgencyCode), new DisagreementNotice(
+                state.Id, sequence, DisagreementText.TypeOf(e), e.At, DisagreementText.Describe(e), state.Status.ToString(),
+                stage.Stage, stage.Name, stage.Deadline?.Instant, stage.Deadline?.Rule,
+                Automatic: e is Escalated { Auto: true },
+                Urgent: e is StageEntered { DueImmediately: true } or HarmReassessed { DueImmediately: true },
+                stage.ExpectedRoles.FirstOrDefault(r => r.AgencyCode == party.AgencyCode)?.Role,
+                e is StageEntered entered ? entered.MustInform : [],
+                state.Raiser.AgencyCode, state.ChildFileIds), now);
+        }
+    }
+
+    /// <summary>The parties are told the deadline is near; the row is marked so they are told once.</summary>
+    public async Task WarnAsync(string disagreementId, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var (row, disagreement) = await LoadAsync(disagreementId, cancellationToken);
+        var now = clock.GetUtcNow();
+        if (row.WarnAt is not { } warnAt || warnAt > now) return;
+        row.WarnAt = null;
+        var stage = disagreement.State.Current;
+        if (disagreement.Status == DisagreementStatus.Open && stage.Deadline is { } deadline)
+        {
+            foreach (var party in disagreement.State.Parties)
+                db.Enqueue(Addresses.AgencyQueue(party.AgencyCode), new DeadlineApproaching(disagreement.Id, stage.Stage, stage.Name,
+                    deadline.Instant, deadline.Rule, stage.ExpectedRoles.FirstOrDefault(r => r.AgencyCode == party.AgencyCode)?.Role), now);
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        outbox.Committed.Notify();
+    }
+}
+
+/// <summary>Wakes WatchDisagreement streams and the deadline scheduler when a disagreement changed on this hub.</summary>
+public sealed class DisagreementSignals
+{
+    private readonly KeyedSignals<string> watchers = new();
+
+    public Signal Scheduler { get; } = new();
+
+    public void Changed(string disagreementId)
+    {
+        watchers.Notify(disagreementId);
+        Scheduler.Notify();
+    }
+
+    public KeyedSignals<string>.Lease Watch(string disagreementId) => watchers.Watch(disagreementId);
+}

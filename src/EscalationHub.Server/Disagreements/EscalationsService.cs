@@ -1,0 +1,119 @@
+using System.Text.Json;
+using EscalationHub.Domain.Disagreements;
+using EscalationHub.Server.Agencies;
+using EscalationHub.Server.Grpc;
+using EscalationHub.Server.Store;
+using Grpc.Core;
+using Microsoft.EntityFrameworkCore;
+using M = EscalationHub.Contracts.Messages;
+using V1 = EscalationHub.Contracts.V1;
+
+namespace EscalationHub.Server.Disagreements;
+
+/// <summary>The gRPC side of disagreements: maps requests onto the same commands and handlers as the bus.
+/// Refusals become statuses in <see cref="HubExceptionInterceptor"/>.</summary>
+public sealed class EscalationsService(IServiceProvider services, HubDbContext db, DisagreementStore store, DisagreementSignals signals,
+    AgencyDirectory agencies, TimeProvider clock) : V1.Escalations.EscalationsBase
+{
+    public override async Task<V1.Disagreement> OpenDisagreement(V1.OpenDisagreementRequest r, ServerCallContext context) =>
+        View(await Handler<OpenDisagreementHandler>().HandleAsync(new M.OpenDisagreement(
+            r.IdempotencyKey, Actor(r.RaisedBy), r.RespondingAgencyCodes, r.ChildFileIds,
+            r.Area == V1.AreaOfDisagreement.Unspecified ? "" : r.Area.ToString(), (M.HarmLevel)(int)r.HarmLevel, r.Summary,
+            r.ProfileId, r.InfantNonAccidentalInjury), context.CancellationToken));
+
+    public override async Task<V1.Disagreement> RecordDiscussion(V1.RecordDiscussionRequest r, ServerCallContext context) =>
+        View(await Handler<RecordDiscussionHandler>().HandleAsync(new M.RecordDiscussion(
+            r.DisagreementId, Actor(r.By), r.HeldAt?.ToDateTimeOffset() ?? default, r.Summary, r.Attendees, r.IsMeeting), context.CancellationToken));
+
+    public override async Task<V1.Disagreement> ApproveRecord(V1.ApproveRecordRequest r, ServerCallContext context) =>
+        View(await Handler<ApproveRecordHandler>().HandleAsync(new M.ApproveRecord(r.DisagreementId, Actor(r.By), r.RecordId), context.CancellationToken));
+
+    public override async Task<V1.Disagreement> EscalateDisagreement(V1.EscalateDisagreementRequest r, ServerCallContext context) =>
+        View(await Handler<EscalateDisagreementHandler>().HandleAsync(new M.EscalateDisagreement(r.DisagreementId, Actor(r.By), r.Reason), context.CancellationToken));
+
+    public override async Task<V1.Disagreement> ResolveDisagreement(V1.ResolveDisagreementRequest r, ServerCallContext context) =>
+        View(await Handler<ResolveDisagreementHandler>().HandleAsync(new M.ResolveDisagreement(r.DisagreementId, Actor(r.By), r.Summary,
+            r.AgreedActions.Select(a => new M.AgreedActionItem(a.Who, a.What, a.ByWhen?.ToDateTimeOffset() ?? default)).ToList()), context.CancellationToken));
+
+    public override async Task<V1.Disagreement> DecideFinalOutcome(V1.DecideFinalOutcomeRequest r, ServerCallContext context) =>
+        View(await Handler<DecideFinalOutcomeHandler>().HandleAsync(new M.DecideFinalOutcome(r.DisagreementId, Actor(r.By),
+            r.Outcome == V1.FinalOutcome.Unspecified ? "" : r.Outcome.ToString(), r.DecidedBy, r.Summary), context.CancellationToken));
+
+    public override async Task<V1.Disagreement> GiveFeedback(V1.GiveFeedbackRequest r, ServerCallContext context) =>
+        View(await Handler<GiveFeedbackHandler>().HandleAsync(new M.GiveFeedback(r.DisagreementId, Actor(r.By), r.Summary), context.CancellationToken));
+
+    public override async Task<V1.Disagreement> RecordLearning(V1.RecordLearningRequest r, ServerCallContext context) =>
+        View(await Handler<RecordLearningHandler>().HandleAsync(new M.RecordLearning(r.DisagreementId, Actor(r.By), r.Learning), context.CancellationToken));
+
+    public override async Task<V1.Disagreement> CloseDisagreement(V1.CloseDisagreementRequest r, ServerCallContext context) =>
+        View(await Handler<CloseDisagreementHandler>().HandleAsync(new M.CloseDisagreement(r.DisagreementId, Actor(r.By)), context.CancellationToken));
+
+    public override async Task<V1.Disagreement> GetDisagreement(V1.GetDisagreementRequest r, ServerCallContext context)
+    {
+        var (_, disagreement) = await LoadForPartyAsync(r.DisagreementId, r.AgencyCode, context.CancellationToken);
+        return View(disagreement);
+    }
+
+    public override async Task<V1.ListDisagreementsResponse> ListDisagreements(V1.ListDisagreementsRequest r, ServerCallContext context)
+    {
+        RequireAgency(r.AgencyCode, "agency_code");
+        var pageSize = r.PageSize is <= 0 ? 50 : Math.Min(r.PageSize, 500);
+        var now = clock.GetUtcNow();
+        // Starts from the agency's own rows in the party index: an agency's list never touches other agencies' cases.
+        var query = db.DisagreementParties.Where(p => p.AgencyCode == r.AgencyCode)
+            .Join(db.Disagreements, p => p.DisagreementId, d => d.Id, (_, d) => d);
+        if (r.ChildFileId != "")
+            query = query.Where(d => db.DisagreementChildFiles.Any(c => c.ChildFileId == r.ChildFileId && c.DisagreementId == d.Id));
+        if (r.Stage > 0) query = query.Where(d => d.CurrentStage == r.Stage);
+        if (r.OpenOnly || r.OverdueOnly) query = query.Where(d => d.Status == nameof(DisagreementStatus.Open));
+        if (r.OverdueOnly) query = query.Where(d => d.CurrentDeadlineAt != null && d.CurrentDeadlineAt < now);
+        var rows = await query.OrderBy(d => d.OpenedAt).Take(pageSize).AsNoTracking().ToListAsync(context.CancellationToken);
+        return new V1.ListDisagreementsResponse { Disagreements = { rows.Select(row => View(store.Rehydrate(row))) } };
+    }
+
+    public override async Task WatchDisagreement(V1.WatchDisagreementRequest r, IServerStreamWriter<V1.DisagreementEvent> responseStream, ServerCallContext context)
+    {
+        var (row, _) = await LoadForPartyAsync(r.DisagreementId, r.AgencyCode, context.CancellationToken);
+        var cancellationToken = context.CancellationToken;
+        using var watch = signals.Watch(row.Id);
+        var sent = Math.Max(0, r.AfterSequence);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var events = await db.DisagreementEvents.AsNoTracking().Where(e => e.DisagreementId == row.Id && e.Sequence > sent)
+                .OrderBy(e => e.Sequence).ToListAsync(cancellationToken);
+            if (events.Count > 0)
+            {
+                var current = store.Rehydrate(await db.Disagreements.AsNoTracking().SingleAsync(d => d.Id == row.Id, cancellationToken));
+                foreach (var e in events)
+                {
+                    var domainEvent = JsonSerializer.Deserialize<DisagreementEvent>(e.Json, DisagreementStore.Json)!;
+                    await responseStream.WriteAsync(DisagreementMapping.ToProto(e, domainEvent, current), cancellationToken);
+                    sent = e.Sequence;
+                    if (domainEvent is Closed) return;
+                }
+            }
+            await watch.Signal.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+    }
+
+    private async Task<(DisagreementRow, Disagreement)> LoadForPartyAsync(string id, string agencyCode, CancellationToken cancellationToken)
+    {
+        RequireAgency(agencyCode, "agency_code");
+        if (string.IsNullOrWhiteSpace(id)) throw FieldErrors.Single(StatusCode.InvalidArgument, "disagreement_id", "is required");
+        var (row, disagreement) = await store.LoadAsync(id, cancellationToken);
+        if (disagreement.State.Parties.All(p => p.AgencyCode != agencyCode)) throw new NotAPartyException(agencyCode, id);
+        return (row, disagreement);
+    }
+
+    private void RequireAgency(string code, string field)
+    {
+        if (string.IsNullOrWhiteSpace(code) || agencies.Find(code) is null)
+            throw FieldErrors.Single(StatusCode.InvalidArgument, field, $"'{code}' is not a registered agency");
+    }
+
+    private T Handler<T>() where T : notnull => services.GetRequiredService<T>();
+
+    private V1.Disagreement View(Disagreement d) => DisagreementMapping.ToProto(d, clock.GetUtcNow());
+
+    private static M.ActorRef Actor(V1.Actor? actor) => actor is null ? null! : new M.ActorRef(actor.AgencyCode, actor.Role);
+}

@@ -1,0 +1,93 @@
+using System.Security.Cryptography;
+using System.Text;
+using EscalationHub.Domain.Calendar;
+using EscalationHub.Domain.Disagreements;
+using EscalationHub.Domain.Policies;
+using EscalationHub.Server.Agencies;
+using EscalationHub.Server.Concerns;
+using EscalationHub.Server.Grpc;
+using EscalationHub.Server.Store;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using M = EscalationHub.Contracts.Messages;
+
+namespace EscalationHub.Server.Disagreements;
+
+/// <summary>Opens a disagreement on the partnership's procedure: the written concern starts the clock. Idempotent per
+/// (raising agency, idempotency key): a repeat returns the first disagreement and changes nothing.</summary>
+public sealed class OpenDisagreementHandler(
+    HubDbContext db,
+    DisagreementStore store,
+    AgencyDirectory agencies,
+    PolicyProfiles profiles,
+    WorkingCalendar calendar,
+    IOptions<EscalationOptions> options,
+    TimeProvider clock)
+{
+    public async Task<Disagreement> HandleAsync(M.OpenDisagreement command, CancellationToken cancellationToken)
+    {
+        var (open, profile) = await ValidateAsync(command, cancellationToken);
+        var hash = Hash(command);
+        await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        var existing = await db.Disagreements.AsNoTracking().SingleOrDefaultAsync(
+            d => d.RaisedByAgency == command.RaisedBy.AgencyCode && d.IdempotencyKey == command.IdempotencyKey, cancellationToken);
+        if (existing is not null)
+            return existing.RequestHash == hash ? store.Rehydrate(existing) : throw new IdempotencyKeyReusedException(command.IdempotencyKey);
+
+        var now = clock.GetUtcNow();
+        var opening = Disagreement.Open(open with { Id = Identifiers.NewReference("DG") }, profile, calendar, now);
+        store.Add(opening.Disagreement, command.IdempotencyKey, hash, opening.Events, now);
+        await db.SaveChangesAsync(cancellationToken);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            store.AfterCommit(opening.Disagreement.Id);
+        }
+        return opening.Disagreement;
+    }
+
+    private async Task<(OpenDisagreement Open, PolicyProfile Profile)> ValidateAsync(M.OpenDisagreement c, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        errors.Required("idempotency_key", c.IdempotencyKey, 100);
+        var raiser = DisagreementValidation.Party(errors, agencies, c.RaisedBy, "raised_by");
+
+        var responders = new List<Party>();
+        if (c.RespondingAgencyCodes is not { Count: > 0 }) errors.Add("responding_agency_codes", "at least one responding agency is required");
+        else
+        {
+            foreach (var (code, i) in c.RespondingAgencyCodes.Select((code, i) => (code, i)))
+            {
+                var agency = agencies.Find(code ?? "");
+                if (agency is null) errors.Add($"responding_agency_codes[{i}]", $"'{code}' is not a registered agency");
+                else if (code == c.RaisedBy?.AgencyCode) errors.Add($"responding_agency_codes[{i}]", "the raising agency cannot also respond");
+                else if (responders.Any(r => r.AgencyCode == code)) errors.Add($"responding_agency_codes[{i}]", $"'{code}' is named twice");
+                else responders.Add(new Party(agency.Code, DisagreementValidation.TypeOf(agency)));
+            }
+        }
+
+        if (c.ChildFileIds is not { Count: > 0 }) errors.Add("child_file_ids", "at least one child file is required");
+        else
+        {
+            var known = await db.ChildFiles.Where(f => c.ChildFileIds.Contains(f.Id)).Select(f => f.Id).ToListAsync(cancellationToken);
+            foreach (var (id, i) in c.ChildFileIds.Select((id, i) => (id, i)).Where(x => !known.Contains(x.id)))
+                errors.Add($"child_file_ids[{i}]", $"'{id}' is not a child file on the hub");
+        }
+
+        var area = DisagreementValidation.Area(errors, c.Area);
+        if (!Enum.IsDefined(c.HarmLevel)) errors.Add("harm_level", "must be STANDARD, SIGNIFICANT_HARM or IMMINENT_HARM");
+        errors.Required("summary", c.Summary, DisagreementValidation.MaxText);
+
+        var profileId = string.IsNullOrWhiteSpace(c.ProfileId) ? options.Value.DefaultProfile : c.ProfileId;
+        if (!profiles.TryGet(profileId, out var profile))
+            errors.Add("profile_id", $"'{profileId}' is not a loaded policy profile ({string.Join(", ", profiles.All.Select(p => p.Id))})");
+        errors.ThrowIfInvalid();
+
+        var harm = Enum.Parse<HarmLevel>(c.HarmLevel.ToString());
+        return (new OpenDisagreement("", raiser!, responders, [.. c.ChildFileIds!.Distinct()], area, harm, c.Summary.Trim(), c.InfantNonAccidentalInjury), profile);
+    }
+
+    private static string Hash(M.OpenDisagreement c) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\u001f',
+        c.RaisedBy.AgencyCode, c.RaisedBy.Role, string.Join(',', c.RespondingAgencyCodes), string.Join(',', c.ChildFileIds), c.Area, c.HarmLevel,
+        c.Summary, c.ProfileId, c.InfantNonAccidentalInjury))));
+}

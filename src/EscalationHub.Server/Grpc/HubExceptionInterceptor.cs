@@ -1,0 +1,47 @@
+using EscalationHub.Domain.Disagreements;
+using EscalationHub.Server.Concerns;
+using EscalationHub.Server.Disagreements;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+
+namespace EscalationHub.Server.Grpc;
+
+/// <summary>Turns the hub's refusals into gRPC statuses in one place, so services stay thin shells.</summary>
+public sealed class HubExceptionInterceptor : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context);
+        }
+        catch (Exception ex) when (Translate(ex) is { } status)
+        {
+            throw status;
+        }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(request, responseStream, context);
+        }
+        catch (Exception ex) when (Translate(ex) is { } status)
+        {
+            throw status;
+        }
+    }
+
+    private static RpcException? Translate(Exception ex) => ex switch
+    {
+        InvalidCommandException invalid => invalid.Errors.ToRpcException(),
+        IdempotencyKeyReusedException reused => FieldErrors.Single(StatusCode.AlreadyExists, "idempotency_key", reused.Message),
+        DisagreementNotFoundException notFound => new RpcException(new Status(StatusCode.NotFound, $"disagreement_id: {notFound.Message}")),
+        NotAPartyException notParty => new RpcException(new Status(StatusCode.PermissionDenied, notParty.Message)),
+        TransitionRefusedException refused => new RpcException(new Status(StatusCode.FailedPrecondition, refused.Reason)),
+        _ => null,
+    };
+}
