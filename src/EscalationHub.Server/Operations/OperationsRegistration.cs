@@ -33,6 +33,7 @@ public static class OperationsRegistration
         services.AddScoped<ListAdapters>();
         services.AddScoped<ListOverdueStages>();
         services.AddScoped<IStageDeadlineSource, ConcernDecisionDeadlines>();
+        services.AddScoped<IStageDeadlineSource, DisagreementStageDeadlines>();
         services.AddScoped<IReportCaseSource, ConcernReportCases>();
         services.AddScoped<BuildPartnershipReport>();
         services.AddScoped<ReadQueueDepths>();

@@ -238,6 +238,20 @@ public sealed class OperationsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_open_disagreement_is_listed_with_its_current_stage_deadline_waiting_on_the_other_party()
+    {
+        var child = await Disagreements.ChildFileAsync(hub);
+        var opened = await hub.Escalations.OpenDisagreementAsync(Disagreements.Open(child));
+
+        var dueSoon = (await hub.Operations.ListOverdueStagesAsync(new ListOverdueStagesRequest { DueWithin = Duration.FromTimeSpan(TimeSpan.FromDays(31)) },
+            TestHub.Operator)).Stages.Single(s => s.CaseReference == opened.DisagreementId);
+        Assert.Equal(("disagreement-stage", "Stage 1", "leics-socialcare", "uhl-health", false),
+            (dueSoon.Kind, dueSoon.Stage, dueSoon.WaitingOnAgency, dueSoon.OtherAgency, dueSoon.Overdue));
+        Assert.DoesNotContain((await hub.Operations.ListOverdueStagesAsync(new ListOverdueStagesRequest(), TestHub.Operator)).Stages,
+            s => s.CaseReference == opened.DisagreementId);
+    }
+
+    [Fact]
     public async Task Prometheus_metrics_are_served_on_the_dashboard_port()
     {
         var concern = await hub.Concerns.RaiseConcernAsync(Requests.HospitalReferral());
