@@ -43,5 +43,8 @@ internal static class OperationsModel
 
         // Open concerns by age: the overdue query reads only concerns not yet decided.
         model.Entity<Concern>().HasIndex(c => new { c.Status, c.RaisedAt });
+        // The partnership's report reads a period of cases by when they were opened.
+        model.Entity<Concern>().HasIndex(c => c.RaisedAt);
+        model.Entity<Disagreements.DisagreementRow>().HasIndex(d => d.OpenedAt);
     }
 }

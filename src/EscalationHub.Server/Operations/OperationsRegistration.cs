@@ -35,6 +35,7 @@ public static class OperationsRegistration
         services.AddScoped<IStageDeadlineSource, ConcernDecisionDeadlines>();
         services.AddScoped<IStageDeadlineSource, DisagreementStageDeadlines>();
         services.AddScoped<IReportCaseSource, ConcernReportCases>();
+        services.AddScoped<IReportCaseSource, DisagreementReportCases>();
         services.AddScoped<BuildPartnershipReport>();
         services.AddScoped<ReadQueueDepths>();
         services.AddHttpClient();

@@ -252,6 +252,22 @@ public sealed class OperationsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_partnership_report_counts_disagreements_by_profile_and_stage_reached()
+    {
+        var child = await Disagreements.ChildFileAsync(hub);
+        await hub.Escalations.OpenDisagreementAsync(Disagreements.Open(child));
+
+        var report = await http.GetFromJsonAsync<JsonElement>("/api/report");
+        var groups = report.GetProperty("groups").EnumerateArray().ToList();
+        string[] Values(string dimension) => groups.Where(g => g.GetProperty("dimension").GetString() == dimension).Select(g => g.GetProperty("value").GetString()!).ToArray();
+        Assert.Contains("disagreement", Values("kind"));
+        Assert.Contains("north-wales-2014", Values("profile"));
+        Assert.Contains("Stage 1 (Open)", Values("stage reached"));
+        Assert.Contains("ReferralBelowThreshold", Values("area"));
+        Assert.Contains(",profile,north-wales-2014,1,0,", await http.GetStringAsync("/api/report.csv"));
+    }
+
+    [Fact]
     public async Task Prometheus_metrics_are_served_on_the_dashboard_port()
     {
         var concern = await hub.Concerns.RaiseConcernAsync(Requests.HospitalReferral());

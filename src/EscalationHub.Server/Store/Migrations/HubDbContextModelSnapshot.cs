@@ -126,6 +126,8 @@ namespace EscalationHub.Server.Store.Migrations
 
                     b.HasIndex("ChildFileId");
 
+                    b.HasIndex("RaisedAt");
+
                     b.HasIndex("Reference")
                         .IsUnique();
 
@@ -282,6 +284,8 @@ namespace EscalationHub.Server.Store.Migrations
                     b.HasIndex("CurrentDeadlineAt")
                         .HasDatabaseName("IX_Disagreements_CurrentDeadlineAt")
                         .HasFilter("CurrentDeadlineAt IS NOT NULL");
+
+                    b.HasIndex("OpenedAt");
 
                     b.HasIndex("WarnAt")
                         .HasDatabaseName("IX_Disagreements_WarnAt")

@@ -97,6 +97,16 @@ namespace EscalationHub.Server.Store.Migrations
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_Disagreements_OpenedAt",
+                table: "Disagreements",
+                column: "OpenedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Concerns_RaisedAt",
+                table: "Concerns",
+                column: "RaisedAt");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Concerns_Status_RaisedAt",
                 table: "Concerns",
                 columns: new[] { "Status", "RaisedAt" });
@@ -167,6 +177,14 @@ namespace EscalationHub.Server.Store.Migrations
 
             migrationBuilder.DropTable(
                 name: "Redrives");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Disagreements_OpenedAt",
+                table: "Disagreements");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Concerns_RaisedAt",
+                table: "Concerns");
 
             migrationBuilder.DropIndex(
                 name: "IX_Concerns_Status_RaisedAt",

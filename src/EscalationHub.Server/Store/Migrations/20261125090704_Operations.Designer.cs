@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace EscalationHub.Server.Store.Migrations
 {
     [DbContext(typeof(HubDbContext))]
-    [Migration("20261125085501_Operations")]
+    [Migration("20261125090704_Operations")]
     partial class Operations
     {
         /// <inheritdoc />
@@ -128,6 +128,8 @@ namespace EscalationHub.Server.Store.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("ChildFileId");
+
+                    b.HasIndex("RaisedAt");
 
                     b.HasIndex("Reference")
                         .IsUnique();
@@ -285,6 +287,8 @@ namespace EscalationHub.Server.Store.Migrations
                     b.HasIndex("CurrentDeadlineAt")
                         .HasDatabaseName("IX_Disagreements_CurrentDeadlineAt")
                         .HasFilter("CurrentDeadlineAt IS NOT NULL");
+
+                    b.HasIndex("OpenedAt");
 
                     b.HasIndex("WarnAt")
                         .HasDatabaseName("IX_Disagreements_WarnAt")
