@@ -45,11 +45,11 @@ public static class OperationsRegistration
         services.AddGrpc().AddServiceOptions<OperationsService>(o => o.Interceptors.Add<OperatorTokenInterceptor>());
 
         // Every endpoint in this process (the hub's, and in the embedded default the adapters') records what it
-        // dead-letters before MassTransit moves it to the _error queue.
+        // dead-letters before MassTransit moves it to the _error queue. No Fault<T> is generated: faults are not
+        // published on this bus (nobody subscribes, and per-agency broker users may not declare their exchanges).
         services.GetBusEndpoints().Conventions.Add((e, context) => e.ConfigureError(x =>
         {
             x.UseFilter(context.GetRequiredService<DeadLetterFilter>());
-            x.UseFilter(new GenerateFaultFilter());
             x.UseFilter(new ErrorTransportFilter());
         }));
 
