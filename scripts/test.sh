@@ -1,26 +1,35 @@
 #!/usr/bin/env bash
-# Runs every test on a fresh Debian machine: installs what the tests need (RabbitMQ and Chromium from Debian's packages),
+# Runs every test on a fresh Debian machine: installs what the tests need (RabbitMQ, docker-compose and Chromium from Debian's packages),
 # builds the solution once and runs all test projects. The real-broker tests start their own private RabbitMQ
 # node; they never skip. The last line is the summary: "tests: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+apt_updated=""
+apt_install() {
+  [ -n "$apt_updated" ] || { $SUDO apt-get update -qq; apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+}
+
 if ! command -v rabbitmq-server >/dev/null 2>&1 && [ ! -x /usr/sbin/rabbitmq-server ]; then
   echo "Installing RabbitMQ (Debian's rabbitmq-server)..."
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq rabbitmq-server >/dev/null
+  apt_install rabbitmq-server
   # The package starts the system node; the tests run their own, so stop it if it was started.
   $SUDO service rabbitmq-server stop >/dev/null 2>&1 || true
+fi
+
+# The deployment tests validate compose/docker-compose.yml with docker-compose (no Docker engine needed).
+if ! command -v docker-compose >/dev/null 2>&1; then
+  echo "Installing docker-compose (Debian's docker-compose, to validate compose/)..."
+  apt_install docker-compose
 fi
 
 # The dashboard tests drive Debian's Chromium headless through Playwright (Playwright's own browser download does
 # not work on these machines).
 if [ ! -x /usr/bin/chromium ]; then
   echo "Installing Chromium (Debian's chromium)..."
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  apt_install chromium
 fi
 
 log="$(mktemp)"

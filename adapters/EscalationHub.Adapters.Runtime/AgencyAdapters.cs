@@ -36,7 +36,7 @@ public sealed class AgencyAdapters
 
     public AgencyAdapter ForAgency(string agencyCode) => byQueue[Addresses.AgencyQueue(agencyCode)];
 
-    public IEnumerable<AgencyAdapter> All => byQueue.Values;
+    public IReadOnlyCollection<AgencyAdapter> All => byQueue.Values;
 }
 
 public static class AgencyAdapterRegistration
@@ -63,8 +63,9 @@ public static class AgencyAdapterRegistration
         }
 
         adapters.Add(new AgencyAdapter(agencyCode, new AdapterInbox(Path.Combine(dataDirectory, $"adapter-{agencyCode}.db"))));
+        // Nothing to declare for sending: the adapter writes to its own inbound exchange, which the hub (or the
+        // broker's definitions) binds to the hub's inbound queue; the adapter's broker user may not declare that queue.
         var bus = services.GetBusEndpoints();
-        bus.SendQueues.Add(Addresses.HubInbound);
         bus.Endpoints.Add(new EndpointDefinition(
             Addresses.AgencyQueue(agencyCode),
             x =>

@@ -1,16 +1,33 @@
 using EscalationHub.Contracts.Messages;
+using EscalationHub.Messaging;
 using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace EscalationHub.Adapters.Runtime;
 
-/// <summary>Sends an adapter's commands and replies to the hub's inbound queue, with the broker's confirm.</summary>
-public sealed class HubSender(IBus bus)
+/// <summary>Sends an adapter's commands and replies to the hub, with the broker's confirm. On a broker each agency
+/// writes to its own inbound exchange (hub.inbound.&lt;code&gt;, bound to the hub's inbound queue), the only exchange
+/// its broker user may write to; the in-memory transport of the embedded default sends to hub.inbound directly.
+/// Sends are mandatory: a message the broker cannot route (no binding yet) fails the send instead of vanishing.</summary>
+public sealed class HubSender(IBus bus, AgencyAdapters adapters, IOptions<BusSettings> settings)
 {
-    private static readonly Uri HubInbound = new($"exchange:{Addresses.HubInbound}");
-
-    public async Task SendAsync<T>(T message, Guid messageId, CancellationToken cancellationToken) where T : class
+    /// <summary>Sends as the one agency this process hosts (a standalone adapter).</summary>
+    public Task SendAsync<T>(T message, Guid messageId, CancellationToken cancellationToken) where T : class
     {
-        var endpoint = await bus.GetSendEndpoint(HubInbound);
-        await endpoint.Send(message, context => context.MessageId = messageId, cancellationToken);
+        var hosted = adapters.All;
+        if (hosted.Count != 1 && settings.Value.UsesBroker)
+            throw new InvalidOperationException("this process hosts several adapters: name the sending agency");
+        return SendAsync(hosted.First().AgencyCode, message, messageId, cancellationToken);
+    }
+
+    public async Task SendAsync<T>(string fromAgency, T message, Guid messageId, CancellationToken cancellationToken) where T : class
+    {
+        var exchange = settings.Value.UsesBroker ? Addresses.HubInboundFrom(fromAgency) : Addresses.HubInbound;
+        var endpoint = await bus.GetSendEndpoint(new Uri($"exchange:{exchange}"));
+        await endpoint.Send(message, context =>
+        {
+            context.MessageId = messageId;
+            if (context is RabbitMqSendContext rabbit) rabbit.Mandatory = true;
+        }, cancellationToken);
     }
 }

@@ -24,12 +24,12 @@ public sealed class ConcernRaisedConsumer(
 
         caseSystem.EnsureAvailable();
         var concern = context.Message;
-        await hub.SendAsync(
+        await hub.SendAsync(adapter.AgencyCode,
             new AcknowledgeConcern(concern.ConcernId, new ActorRef(adapter.AgencyCode, SimulatedSocialCareSystem.AcknowledgingRole), clock.GetUtcNow()),
             DeterministicId.For(messageId, "acknowledge"), context.CancellationToken);
 
         var (decision, reason) = caseSystem.Decide(concern);
-        await hub.SendAsync(
+        await hub.SendAsync(adapter.AgencyCode,
             new DecideConcern(concern.ConcernId, new ActorRef(adapter.AgencyCode, SimulatedSocialCareSystem.DecidingRole), decision, reason, clock.GetUtcNow()),
             DeterministicId.For(messageId, "decide"), context.CancellationToken);
 

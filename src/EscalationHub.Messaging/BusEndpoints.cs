@@ -10,6 +10,10 @@ public sealed record EndpointDefinition(
     Action<IBusRegistrationConfigurator> Register,
     Action<IReceiveEndpointConfigurator, IBusRegistrationContext> Configure);
 
+/// <summary>An exchange-to-exchange binding declared on the broker: what is written to <paramref name="Source"/>
+/// is routed to <paramref name="Destination"/>.</summary>
+public sealed record ExchangeBinding(string Source, string Destination);
+
 /// <summary>The endpoints the modules of one process contribute before the bus is built (the hub's inbound
 /// queue, and in the embedded default each in-process adapter's agency queue).</summary>
 public sealed class BusEndpoints
@@ -22,6 +26,10 @@ public sealed class BusEndpoints
 
     /// <summary>Queues this process sends to and must exist before anything is sent (so nothing is unroutable).</summary>
     public HashSet<string> SendQueues { get; } = [];
+
+    /// <summary>Exchanges bound to other exchanges before anything is sent (each agency's inbound exchange to
+    /// the hub's inbound exchange). Declared after <see cref="SendQueues"/>.</summary>
+    public HashSet<ExchangeBinding> ExchangeBindings { get; } = [];
 
     private readonly TaskCompletionSource sendQueuesDeclared = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -64,6 +64,9 @@ public static class BusRegistration
             cfg.ReceiveEndpoint(endpoint.QueueName, e =>
             {
                 e.ConfigureConsumeTopology = false; // point to point: nothing is fanned out by message type
+                // Nor are faults: publishing Fault<T> would declare an exchange per message type, which the
+                // per-agency broker users may not configure (and nobody subscribes). Failures go to _error.
+                e.PublishFaults = false;
                 e.PrefetchCount = settings.PrefetchCount;
                 if (e is IRabbitMqReceiveEndpointConfigurator rabbit && settings.QuorumQueues)
                     rabbit.SetQuorumQueue();

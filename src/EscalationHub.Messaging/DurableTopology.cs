@@ -6,9 +6,10 @@ using RabbitMQ.Client;
 namespace EscalationHub.Messaging;
 
 /// <summary>Declares every queue this process sends to exactly as MassTransit's receive endpoint declares it
-/// (a fanout exchange bound to a durable queue of the same name), so that a message sent before its consumer
-/// ever started is queued, not dropped as unroutable. Senders wait for <see cref="BusEndpoints.SendQueuesDeclared"/>;
-/// while the broker is unreachable this keeps trying.</summary>
+/// (a fanout exchange bound to a durable queue of the same name), and the exchange-to-exchange bindings the
+/// process relies on, so that a message sent before its consumer ever started is queued, not dropped as
+/// unroutable. Senders wait for <see cref="BusEndpoints.SendQueuesDeclared"/>; while the broker is unreachable
+/// this keeps trying.</summary>
 internal sealed class DurableTopology(IOptions<BusSettings> options, BusEndpoints endpoints, ILogger<DurableTopology> logger)
     : BackgroundService
 {
@@ -45,6 +46,12 @@ internal sealed class DurableTopology(IOptions<BusSettings> options, BusEndpoint
             await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments: arguments, cancellationToken: cancellationToken);
             await channel.QueueBindAsync(queue, queue, "", cancellationToken: cancellationToken);
         }
-        logger.LogInformation("Declared durable queues: {Queues}", string.Join(", ", endpoints.SendQueues.Order()));
+        foreach (var binding in endpoints.ExchangeBindings.OrderBy(b => b.Source, StringComparer.Ordinal))
+        {
+            await channel.ExchangeDeclareAsync(binding.Source, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+            await channel.ExchangeBindAsync(binding.Destination, binding.Source, "", cancellationToken: cancellationToken);
+        }
+        logger.LogInformation("Declared durable queues: {Queues}; exchange bindings: {Bindings}", string.Join(", ", endpoints.SendQueues.Order()),
+            string.Join(", ", endpoints.ExchangeBindings.Select(b => $"{b.Source} -> {b.Destination}").Order()));
     }
 }

@@ -7,4 +7,9 @@ public static class Addresses
     public const string HubInbound = "hub.inbound";
 
     public static string AgencyQueue(string agencyCode) => $"agency.{agencyCode}";
+
+    /// <summary>The exchange an agency's adapter writes to on a broker: bound to <see cref="HubInbound"/> and to
+    /// nothing else, so the broker lets each agency write only here and what arrives through it was sent with that
+    /// agency's credentials. See compose/rabbitmq/definitions.json.</summary>
+    public static string HubInboundFrom(string agencyCode) => $"{HubInbound}.{agencyCode}";
 }

@@ -22,8 +22,13 @@ public static class MessagingRegistration
         services.AddHostedService<OutboxDispatcher>();
 
         var endpoints = services.GetBusEndpoints();
+        // The hub's inbound queue exists before the agencies' inbound exchanges are bound to it.
+        endpoints.SendQueues.Add(Addresses.HubInbound);
         foreach (var agency in new AgencyDirectory(builder.Configuration).All)
+        {
             endpoints.SendQueues.Add(Addresses.AgencyQueue(agency.Code));
+            endpoints.ExchangeBindings.Add(new ExchangeBinding(Addresses.HubInboundFrom(agency.Code), Addresses.HubInbound));
+        }
         endpoints.Endpoints.Add(new EndpointDefinition(
             Addresses.HubInbound,
             x =>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 
 namespace EscalationHub.IntegrationTests.Infrastructure;
 
@@ -12,12 +13,80 @@ public sealed class RabbitMqNode : IAsyncLifetime
     private Process? server;
     private bool? epmdWasRunning;
 
-    public string NodeName { get; } = $"ehtest{Environment.ProcessId}@localhost";
+    public string NodeName { get; init; } = $"ehtest{Environment.ProcessId}@localhost";
+
+    /// <summary>A rabbitmq.conf to boot with (RABBITMQ_CONFIG_FILE); none by default.</summary>
+    public string? ConfigFile { get; init; }
     public int Port { get; } = Ports.Free(10000, 30000);
     public string AmqpUri => $"amqp://guest:guest@127.0.0.1:{Port}/";
     /// <summary>The management plugin's HTTP API (queue depths, error queues), on loopback.</summary>
     public int ManagementPort { get; } = Ports.Free(30000, 60000);
     public string ManagementUri => $"http://guest:guest@127.0.0.1:{ManagementPort}/";
+
+    /// <summary>The broker as a given user sees a given virtual host.</summary>
+    public string AmqpUriFor(string user, string password, string virtualHost) =>
+        $"amqp://{Uri.EscapeDataString(user)}:{Uri.EscapeDataString(password)}@127.0.0.1:{Port}/{Uri.EscapeDataString(virtualHost)}";
+
+    /// <summary>Imports compose/rabbitmq/definitions.json (the users, permissions and durable topology production
+    /// runs with) into a fresh virtual host of its own, so each test starts from exactly what the file declares.
+    /// Returns that virtual host's name. Users are node-wide: importing again only sets the same passwords.</summary>
+    public async Task<string> ApplyDefinitionsAsync()
+    {
+        var virtualHost = $"eh-{Guid.NewGuid():N}"[..15];
+        var definitions = await File.ReadAllTextAsync(Path.Combine(AppProcess.RepoRoot, "compose", "rabbitmq", "definitions.json"));
+        var file = Path.Combine(Path.GetTempPath(), $"{virtualHost}-definitions.json");
+        await File.WriteAllTextAsync(file, definitions.Replace($"\"{DefinitionsVirtualHost}\"", $"\"{virtualHost}\""));
+        try
+        {
+            Ctl($"import_definitions {file}");
+            // The import is asynchronous: wait until the last things it declares (the bindings) are all there.
+            var expected = JsonDocument.Parse(definitions).RootElement.GetProperty("bindings").GetArrayLength();
+            var until = DateTime.UtcNow.AddSeconds(30);
+            while (Rows($"list_bindings -p {virtualHost} source_name -q").Count(r => r[0] != "") < expected)
+            {
+                if (DateTime.UtcNow > until) throw new TimeoutException($"definitions were not imported into {virtualHost}");
+                await Task.Delay(200);
+            }
+            return virtualHost;
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>The virtual host compose/rabbitmq/definitions.json declares everything in.</summary>
+    public const string DefinitionsVirtualHost = "escalationhub";
+
+    /// <summary>A fresh, empty virtual host where guest may do anything (for tests of what the apps declare themselves).</summary>
+    public string CreateVirtualHost()
+    {
+        var virtualHost = $"eh-{Guid.NewGuid():N}"[..15];
+        Ctl($"add_vhost {virtualHost}");
+        Ctl($"set_permissions -p {virtualHost} guest .* .* .*");
+        return virtualHost;
+    }
+
+    /// <summary>Every queue of a virtual host with its type (classic, quorum), as the broker reports it.</summary>
+    public IReadOnlyDictionary<string, string> QueueTypes(string virtualHost) =>
+        Rows($"list_queues -p {virtualHost} name type -q").ToDictionary(r => r[0], r => r[1]);
+
+    /// <summary>Every exchange of a virtual host that is not one of the broker's own (amq.*, the default).</summary>
+    public IReadOnlyList<string> Exchanges(string virtualHost) =>
+        Rows($"list_exchanges -p {virtualHost} name -q").Select(r => r[0]).Where(n => n != "" && !n.StartsWith("amq.")).Order().ToList();
+
+    /// <summary>The users of the connections open to a virtual host.</summary>
+    public IReadOnlyList<string> ConnectionUsers(string virtualHost) =>
+        Rows("list_connections user vhost -q").Where(r => r[1] == virtualHost).Select(r => r[0]).Distinct().Order().ToList();
+
+    private IEnumerable<string[]> Rows(string arguments) =>
+        Ctl(arguments).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split('\t'));
+
+    private string Ctl(string arguments)
+    {
+        var (exitCode, output) = Run("rabbitmqctl", $"-n {NodeName} {arguments}", TimeSpan.FromSeconds(60));
+        return exitCode == 0 ? output : throw new InvalidOperationException($"rabbitmqctl {arguments} failed: {output}");
+    }
 
     public async Task InitializeAsync()
     {
@@ -27,9 +96,12 @@ public sealed class RabbitMqNode : IAsyncLifetime
         epmdWasRunning ??= Run("pgrep", "-x epmd").ExitCode == 0;
         Directory.CreateDirectory(Path.Combine(directory, "mnesia"));
         Directory.CreateDirectory(Path.Combine(directory, "log"));
-        await File.WriteAllTextAsync(Path.Combine(directory, "enabled_plugins"), "[rabbitmq_management].\n");
-        await File.WriteAllTextAsync(Path.Combine(directory, "rabbitmq.conf"),
-            $"management.tcp.port = {ManagementPort}\nmanagement.tcp.ip = 127.0.0.1\n");
+        if (ConfigFile is null) // the management API on a free port, unless booting with a given configuration
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory, "enabled_plugins"), "[rabbitmq_management].\n");
+            await File.WriteAllTextAsync(Path.Combine(directory, "rabbitmq.conf"),
+                $"management.tcp.port = {ManagementPort}\nmanagement.tcp.ip = 127.0.0.1\n");
+        }
         if (Environment.UserName == "root")
             Run("chown", $"-R rabbitmq:rabbitmq {directory}"); // the Debian script drops to the rabbitmq user
 
@@ -49,6 +121,7 @@ public sealed class RabbitMqNode : IAsyncLifetime
                 ["RABBITMQ_CONFIG_FILE"] = Path.Combine(directory, "rabbitmq.conf"),
             },
         };
+        if (ConfigFile is not null) start.Environment["RABBITMQ_CONFIG_FILE"] = ConfigFile;
         server = Process.Start(start)!;
         server.OutputDataReceived += (_, _) => { };
         server.ErrorDataReceived += (_, _) => { };

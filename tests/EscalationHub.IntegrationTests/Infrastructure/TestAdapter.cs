@@ -24,7 +24,7 @@ public sealed class TestAdapter : IAsyncDisposable
     public string Output => process.Output;
 
     public static async Task<TestAdapter> StartSocialCareAsync(string brokerUri, string agencyCode = "leics-socialcare",
-        IReadOnlyDictionary<string, string>? extra = null)
+        IReadOnlyDictionary<string, string>? extra = null, bool waitUntilHealthy = true)
     {
         var directory = Path.Combine(Path.GetTempPath(), $"eh-adapter-{Guid.NewGuid():N}");
         var port = Ports.Free(30000, 60000);
@@ -36,10 +36,19 @@ public sealed class TestAdapter : IAsyncDisposable
             ["Messaging:RabbitMq"] = brokerUri,
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
-        var adapter = new TestAdapter(() => AppProcess.Start("adapters/EscalationHub.Adapters.SocialCare", "EscalationHub.Adapters.SocialCare", directory,
-            settings), directory, agencyCode, $"http://127.0.0.1:{port}/health");
-        await adapter.WaitUntilHealthyAsync();
+        var adapter = new TestAdapter(() => AppProcess.Start("adapters/EscalationHub.Adapters.SocialCare", "EscalationHub.Adapters.SocialCare", directory, settings),
+            directory, agencyCode, $"http://127.0.0.1:{port}/health");
+        if (waitUntilHealthy) await adapter.WaitUntilHealthyAsync();
         return adapter;
+    }
+
+    /// <summary>The HTTP status of the adapter's /health endpoint, or null while it does not answer.</summary>
+    public async Task<int?> HealthStatusAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try { return (int)(await http.GetAsync(healthUrl)).StatusCode; }
+        catch (HttpRequestException) { return null; }
+        catch (TaskCanceledException) { return null; }
     }
 
     private async Task WaitUntilHealthyAsync()

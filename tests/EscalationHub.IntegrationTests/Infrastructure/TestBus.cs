@@ -21,12 +21,12 @@ public sealed class TestBus : IAsyncDisposable
     public ConcurrentQueue<DisagreementNotice> Notices { get; }
 
     /// <param name="agencyQueue">Listen on this agency's queue as its adapter would, recording disagreement notices.</param>
-    public static async Task<TestBus> StartAsync(RabbitMqNode broker, string? agencyQueue = null)
+    public static async Task<TestBus> StartAsync(RabbitMqNode broker, string? agencyQueue = null, string virtualHost = "/")
     {
         var notices = new ConcurrentQueue<DisagreementNotice>();
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
-            cfg.Host("127.0.0.1", (ushort)broker.Port, "/", h =>
+            cfg.Host("127.0.0.1", (ushort)broker.Port, virtualHost, h =>
             {
                 h.Username("guest");
                 h.Password("guest");

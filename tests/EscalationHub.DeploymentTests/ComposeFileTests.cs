@@ -1,0 +1,202 @@
+using System.Text.RegularExpressions;
+using EscalationHub.DeploymentTests.Infrastructure;
+
+namespace EscalationHub.DeploymentTests;
+
+/// <summary>compose/docker-compose.yml is valid for docker-compose and names only what exists in the code: projects,
+/// the Dockerfile, settings the apps read, the ports they listen on, a volume for every store, the certificates.</summary>
+public sealed class ComposeFileTests
+{
+    /// <summary>Adapters another branch is writing (issue 5). Their services are in the compose file already; until a
+    /// project exists its checks are limited to this list. Once it exists every check below applies to it: then
+    /// remove it from here.</summary>
+    private static readonly HashSet<string> AdaptersNotYetMerged =
+    [
+        "adapters/EscalationHub.Adapters.Health",
+        "adapters/EscalationHub.Adapters.Police",
+        "adapters/EscalationHub.Adapters.Education",
+    ];
+
+    private static readonly Lazy<ComposeModel> Compose = new(ComposeModel.Load);
+
+    private static IEnumerable<ComposeService> Apps => Compose.Value.Services.Where(s => s.IsApp);
+
+    /// <summary>App services whose project exists in this tree (see <see cref="AdaptersNotYetMerged"/>).</summary>
+    private static IEnumerable<ComposeService> BuiltApps => Apps.Where(s => Directory.Exists(Repo.PathOf(s.Project)));
+
+    [Fact]
+    public void Docker_compose_accepts_the_file()
+    {
+        var (exitCode, _, errors) = DockerCompose.Run("config --quiet");
+
+        Assert.True(exitCode == 0, $"docker-compose config failed: {errors}");
+        Assert.DoesNotContain("WARNING", errors);
+    }
+
+    [Fact]
+    public void The_broker_the_hub_and_an_adapter_per_registered_agency_are_services()
+    {
+        var agencies = Agencies.Codes();
+        var adapterAgencies = Apps.Where(s => s.Environment.ContainsKey("Adapter__AgencyCode")).Select(s => s.Environment["Adapter__AgencyCode"]).ToList();
+
+        Assert.Equal("src/EscalationHub.Server", Compose.Value["hub"].Project);
+        Assert.StartsWith("rabbitmq:", Compose.Value["rabbitmq"].Image);
+        Assert.Equal(agencies.Order(), adapterAgencies.Order());
+    }
+
+    [Fact]
+    public void Every_app_service_is_built_by_the_Dockerfile_from_a_project_that_exists()
+    {
+        Assert.NotEmpty(Apps);
+        Assert.All(Apps, service =>
+        {
+            Assert.Equal(Repo.Root, service.BuildContext);
+            Assert.True(File.Exists(Path.Combine(service.BuildContext!, service.Dockerfile!)), $"{service.Name}: no {service.Dockerfile}");
+            if (AdaptersNotYetMerged.Contains(service.Project) && !Directory.Exists(Repo.PathOf(service.Project))) return;
+            Assert.True(File.Exists(Repo.PathOf(service.Project, service.Assembly + ".csproj")),
+                $"{service.Name}: {service.Project}/{service.Assembly}.csproj does not exist");
+        });
+        Assert.All(AdaptersNotYetMerged, project => Assert.Contains(project, Apps.Select(s => s.Project)));
+    }
+
+    [Fact]
+    public void The_Dockerfile_builds_with_the_dotnet_10_sdk_runs_on_the_aspnet_10_runtime_and_takes_the_arguments_compose_passes()
+    {
+        var dockerfile = File.ReadAllText(Repo.PathOf("compose", "Dockerfile"));
+
+        Assert.Contains("ARG DOTNET_VERSION=10.0", dockerfile);
+        Assert.Contains("FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build", dockerfile);
+        Assert.Contains("FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS runtime", dockerfile);
+        Assert.All(Apps.SelectMany(s => s.BuildArgs.Keys).Distinct(), arg => Assert.Contains($"ARG {arg}", dockerfile));
+        Assert.Equal(["ASSEMBLY", "PROJECT"], Apps.SelectMany(s => s.BuildArgs.Keys).Distinct().Order());
+    }
+
+    [Fact]
+    public void Every_app_service_project_publishes_as_the_Dockerfile_publishes_it_with_its_own_settings()
+    {
+        Assert.All(BuiltApps.DistinctBy(s => s.Project), service =>
+        {
+            var (exitCode, output, directory) = DotnetPublish.Run(service.Project, service.Assembly);
+            try
+            {
+                Assert.True(exitCode == 0, $"dotnet publish {service.Project} failed:\n{output}");
+                Assert.True(File.Exists(Path.Combine(directory, service.Assembly + ".dll")));
+                Assert.Equal(File.ReadAllText(Repo.PathOf(service.Project, "appsettings.json")), File.ReadAllText(Path.Combine(directory, "appsettings.json")));
+            }
+            finally
+            {
+                try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+            }
+        });
+    }
+
+    [Fact]
+    public void Every_environment_variable_of_an_app_service_is_a_setting_its_code_reads()
+    {
+        Assert.NotEmpty(BuiltApps);
+        Assert.All(BuiltApps, service =>
+        {
+            var settings = ProjectSettings.Of(service.Project);
+            var unknown = service.Environment.Keys.Where(variable => !settings.Reads(variable)).ToList();
+            Assert.True(unknown.Count == 0, $"{service.Name} sets {string.Join(", ", unknown)}, which {service.Project} never reads");
+        });
+    }
+
+    [Fact]
+    public void Every_app_service_listens_healthchecks_and_publishes_on_the_port_of_its_Urls_setting()
+    {
+        Assert.All(BuiltApps, service =>
+        {
+            var defaultUrls = ProjectSettings.Of(service.Project).Setting("Urls");
+            Assert.NotNull(defaultUrls);
+            var port = new Uri(service.Environment["Urls"]).Port;
+
+            Assert.Equal(new Uri(defaultUrls).Port, port);
+            Assert.Equal("0.0.0.0", new Uri(service.Environment["Urls"]).Host); // reachable from the other containers
+            Assert.Equal([port], service.ContainerPorts.Distinct());
+            Assert.Contains(port.ToString(), service.HealthCheck);
+        });
+    }
+
+    [Fact]
+    public void The_hub_is_healthchecked_over_grpc_and_the_adapters_over_their_health_endpoint()
+    {
+        Assert.Equal(["CMD", "healthcheck", "grpc"], Compose.Value["hub"].HealthCheck.Take(3));
+        Assert.All(Apps.Where(s => s.Name != "hub"), adapter => Assert.Equal(["CMD", "healthcheck", "http"], adapter.HealthCheck.Take(3)));
+        Assert.All(BuiltApps.Where(s => s.Name != "hub"), adapter =>
+            Assert.Contains("MapHealthChecks(\"/health\")", File.ReadAllText(Repo.PathOf(adapter.Project, "Program.cs"))));
+        Assert.Contains("MapGrpcHealthChecksService", File.ReadAllText(Repo.PathOf("src", "EscalationHub.Server", "Grpc", "GrpcRegistration.cs")));
+        Assert.True(File.Exists(Repo.PathOf("compose", "healthcheck.sh")));
+        Assert.Contains("COPY compose/healthcheck.sh /usr/local/bin/healthcheck", File.ReadAllText(Repo.PathOf("compose", "Dockerfile")));
+    }
+
+    [Fact]
+    public void Every_store_is_on_a_named_volume_of_its_own()
+    {
+        var hub = Compose.Value["hub"];
+        var stores = new List<(ComposeService Service, string Directory)>
+        {
+            (hub, Path.GetDirectoryName(hub.Environment["Store__Path"])!),
+            (Compose.Value["rabbitmq"], "/var/lib/rabbitmq"),
+        };
+        stores.AddRange(Apps.Where(s => s.Environment.ContainsKey("Adapter__DataDirectory")).Select(s => (s, s.Environment["Adapter__DataDirectory"])));
+        Assert.Equal(Apps.Count() + 1, stores.Count); // the hub, every adapter and the broker
+
+        var volumes = stores.Select(store =>
+        {
+            var mount = store.Service.Mounts.SingleOrDefault(m => m.Target == store.Directory);
+            Assert.True(mount is { IsNamedVolume: true, ReadOnly: false }, $"{store.Service.Name}: {store.Directory} is not on a writable named volume");
+            return mount!.Source;
+        }).ToList();
+
+        Assert.Equal(volumes.Count, volumes.Distinct().Count());
+        Assert.Equal(volumes.Order(), Compose.Value.Volumes.Order());
+    }
+
+    [Fact]
+    public void Every_app_service_has_the_certificates_folder_mounted_read_only()
+    {
+        Assert.All(Apps, service => Assert.Contains(service.Mounts, m =>
+            m is { Target: "/certs", ReadOnly: true, IsNamedVolume: false } && m.Source == Repo.PathOf("compose", "certs")));
+        Assert.True(Directory.Exists(Repo.PathOf("compose", "certs")));
+    }
+
+    [Fact]
+    public void The_broker_loads_the_definitions_file_compose_mounts()
+    {
+        var rabbitmq = Compose.Value["rabbitmq"];
+        var conf = File.ReadAllText(Repo.PathOf("compose", "rabbitmq", "rabbitmq.conf"));
+        var loaded = Regex.Match(conf, @"^load_definitions\s*=\s*(\S+)", RegexOptions.Multiline).Groups[1].Value;
+
+        Assert.Contains(rabbitmq.Mounts, m => m.Target == loaded && m.ReadOnly && m.Source == Repo.PathOf("compose", "rabbitmq", "definitions.json"));
+        Assert.Contains(rabbitmq.Mounts, m => m.Target == "/etc/rabbitmq/rabbitmq.conf" && m.Source == Repo.PathOf("compose", "rabbitmq", "rabbitmq.conf"));
+        Assert.Contains(rabbitmq.Mounts, m => m.Target == "/etc/rabbitmq/enabled_plugins" && m.Source == Repo.PathOf("compose", "rabbitmq", "enabled_plugins"));
+        Assert.EndsWith("-management", rabbitmq.Image);
+    }
+
+    [Fact]
+    public void The_hub_and_each_adapter_connect_as_their_own_broker_user_to_the_definitions_virtual_host_with_quorum_queues()
+    {
+        var definitions = BrokerDefinitions.Load();
+        Assert.All(Apps, service =>
+        {
+            var broker = new Uri(service.Environment["Messaging__RabbitMq"]);
+            var user = Uri.UnescapeDataString(broker.UserInfo.Split(':')[0]);
+            var password = Uri.UnescapeDataString(broker.UserInfo.Split(':', 2)[1]);
+            var expectedUser = service.Name == "hub" ? "hub" : service.Environment["Adapter__AgencyCode"];
+
+            Assert.Equal(expectedUser, user);
+            Assert.True(definitions.PasswordMatches(user, password), $"{service.Name}: the password does not match {user}'s hash in definitions.json");
+            Assert.Equal("rabbitmq", broker.Host);
+            Assert.Equal(definitions.VirtualHost, Uri.UnescapeDataString(broker.AbsolutePath.TrimStart('/')));
+            // definitions.json declares the queues as quorum queues: an app declaring them classic would be refused.
+            Assert.Equal("true", service.Environment["Messaging__QuorumQueues"]);
+        });
+    }
+
+    [Fact]
+    public void The_hub_does_not_host_the_adapters_when_they_run_as_their_own_services()
+    {
+        Assert.Equal("false", Compose.Value["hub"].Environment["Adapters__Embedded"]);
+    }
+}
