@@ -77,6 +77,12 @@ public sealed class BrokerDeadLetterScanner(
         var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
         if (await db.DeadLetters.AnyAsync(d => d.MessageId == messageId && d.ErrorQueue == errorQueue && d.RedrivenAt == null, cancellationToken))
             return false;
+        // A copy parked before a redrive the hub could not take it out for (no read permission on that error queue)
+        // is the failure already redriven, not a new one.
+        if (DateTimeOffset.TryParse(Header("MT-Fault-Timestamp"), System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal, out var faultedAt)
+            && await db.DeadLetters.AnyAsync(d => d.MessageId == messageId && d.ErrorQueue == errorQueue && d.RedrivenAt >= faultedAt, cancellationToken))
+            return false;
 
         var payload = message.GetProperty("payload").GetString() ?? "";
         if (message.TryGetProperty("payload_encoding", out var encoding) && encoding.GetString() == "base64")
