@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test on a fresh Debian machine: installs what the tests need (RabbitMQ and docker-compose from Debian's packages),
+# Runs every test on a fresh Debian machine: installs what the tests need (RabbitMQ, docker-compose and Chromium from Debian's packages),
 # builds the solution once and runs all test projects. The real-broker tests start their own private RabbitMQ
 # node; they never skip. The last line is the summary: "tests: N passed, N failed, N skipped".
 set -euo pipefail
@@ -23,6 +23,13 @@ fi
 if ! command -v docker-compose >/dev/null 2>&1; then
   echo "Installing docker-compose (Debian's docker-compose, to validate compose/)..."
   apt_install docker-compose
+fi
+
+# The dashboard tests drive Debian's Chromium headless through Playwright (Playwright's own browser download does
+# not work on these machines).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Installing Chromium (Debian's chromium)..."
+  apt_install chromium
 fi
 
 log="$(mktemp)"

@@ -29,6 +29,14 @@ public sealed class AgencyAdapters
             : throw new InvalidOperationException($"no adapter in this process serves queue '{queue}'");
     }
 
+    /// <summary>The adapter the message was consumed for, or null when it arrived on another endpoint of the process
+    /// (in the embedded default, the hub's own inbound queue).</summary>
+    public AgencyAdapter? TryFor(ConsumeContext context)
+    {
+        var queue = context.ReceiveContext.InputAddress.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
+        return queue is not null && byQueue.TryGetValue(queue, out var adapter) ? adapter : null;
+    }
+
     public AgencyAdapter ForAgency(string agencyCode) => byQueue[Addresses.AgencyQueue(agencyCode)];
 
     public IReadOnlyCollection<AgencyAdapter> All => byQueue.Values;
@@ -54,6 +62,8 @@ public static class AgencyAdapterRegistration
             services.AddSingleton<HubSender>();
             services.TryAddSingleton(TimeProvider.System);
             AddLedger(builder);
+            services.AddConsumeObserver<DeliveryReceipts>();
+            services.AddHostedService<AdapterHeartbeats>();
         }
 
         var database = Path.Combine(dataDirectory, $"adapter-{agencyCode}.db");

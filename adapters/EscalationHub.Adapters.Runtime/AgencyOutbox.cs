@@ -7,7 +7,7 @@ namespace EscalationHub.Adapters.Runtime;
 /// <param name="Path">Path relative to the agency system's base address ("" for the webhook itself).</param>
 public sealed record AgencyDelivery(
     long Sequence, Guid Id, string Kind, Guid? ConcernId, string Method, string Path, string Body, int Attempts,
-    DateTimeOffset NextAttemptAt, DateTimeOffset? DeliveredAt, string? LastError);
+    DateTimeOffset NextAttemptAt, DateTimeOffset? DeliveredAt, string? LastError, string? TraceParent = null);
 
 /// <summary>What the adapter owes its agency's system, in the adapter's SQLite file (beside the inbox), so nothing
 /// is lost while that system is down or the adapter restarts. Deliveries go out strictly in the order they were
@@ -35,11 +35,19 @@ public sealed class AgencyOutbox
                 attempts        INTEGER NOT NULL DEFAULT 0,
                 next_attempt_at INTEGER NOT NULL,
                 delivered_at    INTEGER NULL,
-                last_error      TEXT NULL);
+                last_error      TEXT NULL,
+                trace_parent    TEXT NULL);
             CREATE INDEX IF NOT EXISTS ix_deliveries_undelivered ON deliveries (sequence) WHERE delivered_at IS NULL;
             CREATE INDEX IF NOT EXISTS ix_deliveries_concern ON deliveries (concern_id, kind);
             """;
         command.ExecuteNonQuery();
+        // Files made before deliveries carried their trace: add the column (SQLite has no ADD COLUMN IF NOT EXISTS).
+        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('deliveries') WHERE name = 'trace_parent'";
+        if (Convert.ToInt32(command.ExecuteScalar()) == 0)
+        {
+            command.CommandText = "ALTER TABLE deliveries ADD COLUMN trace_parent TEXT NULL";
+            command.ExecuteNonQuery();
+        }
     }
 
     /// <summary>Raised after a delivery is added, so the worker need not wait for its next poll.</summary>
@@ -52,8 +60,8 @@ public sealed class AgencyOutbox
         await using var connection = Open();
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            INSERT OR IGNORE INTO deliveries (id, kind, concern_id, method, path, body, next_attempt_at)
-            VALUES ($id, $kind, $concern, $method, $path, $body, $next)
+            INSERT OR IGNORE INTO deliveries (id, kind, concern_id, method, path, body, next_attempt_at, trace_parent)
+            VALUES ($id, $kind, $concern, $method, $path, $body, $next, $trace)
             """;
         command.Parameters.AddWithValue("$id", id.ToString());
         command.Parameters.AddWithValue("$kind", kind);
@@ -62,6 +70,8 @@ public sealed class AgencyOutbox
         command.Parameters.AddWithValue("$path", path);
         command.Parameters.AddWithValue("$body", body);
         command.Parameters.AddWithValue("$next", now.UtcTicks);
+        // The trace of the message that caused the delivery, so the agency system's answer continues it.
+        command.Parameters.AddWithValue("$trace", (object?)System.Diagnostics.Activity.Current?.Id ?? DBNull.Value);
         var added = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
         if (added) Added?.Invoke();
         return added;
@@ -122,12 +132,13 @@ public sealed class AgencyOutbox
     }
 
     private const string Select =
-        "SELECT sequence, id, kind, concern_id, method, path, body, attempts, next_attempt_at, delivered_at, last_error FROM deliveries";
+        "SELECT sequence, id, kind, concern_id, method, path, body, attempts, next_attempt_at, delivered_at, last_error, trace_parent FROM deliveries";
 
     private static AgencyDelivery Read(SqliteDataReader r) => new(
         r.GetInt64(0), Guid.Parse(r.GetString(1)), r.GetString(2), r.IsDBNull(3) ? null : Guid.Parse(r.GetString(3)),
         r.GetString(4), r.GetString(5), r.GetString(6), r.GetInt32(7), new DateTimeOffset(r.GetInt64(8), TimeSpan.Zero),
-        r.IsDBNull(9) ? null : new DateTimeOffset(r.GetInt64(9), TimeSpan.Zero), r.IsDBNull(10) ? null : r.GetString(10));
+        r.IsDBNull(9) ? null : new DateTimeOffset(r.GetInt64(9), TimeSpan.Zero), r.IsDBNull(10) ? null : r.GetString(10),
+        r.IsDBNull(11) ? null : r.GetString(11));
 
     private SqliteConnection Open()
     {

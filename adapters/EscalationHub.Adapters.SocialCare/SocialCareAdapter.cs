@@ -15,6 +15,9 @@ public static class SocialCareAdapter
         var settings = AdapterSettings.Read(section, DefaultAgencyCode, defaultDataDirectory);
         builder.AddWebhookAgencyAdapter(settings, sp => new SimulatedSocialCareSystem(
             sp.GetRequiredService<AgencyAdapters>().ForAgency(settings.AgencyCode), sp.GetRequiredService<AgencyResponses>()));
+        // SocialCare:OutageFile: while that file exists the case system is "down" (operators rehearse dead letters and redrive).
+        if (builder.Configuration["SocialCare:OutageFile"] is { Length: > 0 } outageFile)
+            builder.Services.AddKeyedSingleton<IAgencySystemAvailability>(settings.AgencyCode, new SimulatedOutage("children's social care", outageFile));
         return settings;
     }
 

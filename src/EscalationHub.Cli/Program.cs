@@ -1,14 +1,9 @@
 using System.CommandLine;
 using EscalationHub.Cli;
+using EscalationHub.Cli.Commands;
 using EscalationHub.Cli.Ledger;
 
-// hubctl: operator commands for EscalationHub. Add a command group by adding one line here.
-var root = new RootCommand("hubctl: operator commands for EscalationHub (exit codes: 0 ok, 1 tampered, 2 usage or I/O error)")
-{
-    LedgerCommands.Create(),
-};
-
-var parsed = root.Parse(args);
+var parsed = HubctlCommands.Build().Parse(args);
 if (parsed.Errors.Count > 0)
 {
     foreach (var error in parsed.Errors) Console.Error.WriteLine($"hubctl: {error.Message}");
@@ -16,3 +11,22 @@ if (parsed.Errors.Count > 0)
     return ExitCodes.UsageOrIo;
 }
 return await parsed.InvokeAsync();
+
+/// <summary>hubctl's commands: one group per file (Commands/, Ledger/). Add a group by adding one line here.</summary>
+public static class HubctlCommands
+{
+    public static RootCommand Build() => new("""
+        hubctl: the EscalationHub operators' tool. Shows message flow, dead letters, overdue stages and adapters'
+        health, without children's identities, and verifies the ledger.
+
+        Exit codes: 0 done (ledger intact); 1 failed (ledger tampered); 2 bad arguments, request, or unreadable store;
+        3 not authorised (operator token missing or wrong); 4 hub unreachable; 5 not found.
+        """)
+    {
+        FlowCommands.Create(),
+        DeadLetterCommands.Create(),
+        OverdueCommands.Create(),
+        AdapterCommands.Create(),
+        LedgerCommands.Create(),
+    };
+}

@@ -20,6 +20,10 @@ public sealed class BusEndpoints
 {
     public List<EndpointDefinition> Endpoints { get; } = [];
 
+    /// <summary>Applied to every receive endpoint of the process before its own configuration (e.g. the hub's
+    /// dead-letter recording in the error pipe).</summary>
+    public List<Action<IReceiveEndpointConfigurator, IBusRegistrationContext>> Conventions { get; } = [];
+
     /// <summary>Queues this process sends to and must exist before anything is sent (so nothing is unroutable).</summary>
     public HashSet<string> SendQueues { get; } = [];
 

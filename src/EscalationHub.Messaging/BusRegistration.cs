@@ -76,6 +76,8 @@ public static class BusRegistration
                     r.Ignore<RefusedMessageException>();
                     r.Intervals(100, 500, 2000, 5000);
                 });
+                foreach (var convention in endpoints.Conventions)
+                    convention(e, context);
                 endpoint.Configure(e, context);
             });
         }

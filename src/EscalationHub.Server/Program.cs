@@ -5,6 +5,7 @@ using EscalationHub.Server.Disagreements;
 using EscalationHub.Server.Grpc;
 using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Messaging;
+using EscalationHub.Server.Operations;
 using EscalationHub.Server.Store;
 
 // Settings are read from beside the binary, whatever the working directory; data lives under the working directory.
@@ -16,6 +17,7 @@ builder.AddConcerns();
 builder.AddDisagreements();
 builder.AddHubLedger();
 builder.AddEmbeddedAdapters();
+builder.AddOperations();
 builder.AddHubMessaging();
 
 var app = builder.Build();
@@ -23,4 +25,5 @@ await app.MigrateHubStoreAsync();
 app.MapHubGrpc();
 app.MapHubLedger();
 app.MapEmbeddedAdapters();
+app.MapOperations();
 await app.RunAsync();

@@ -178,6 +178,7 @@ public sealed class BrokerDeliveryTests(RabbitMqNode broker) : IAsyncLifetime
 
         hub.MoveClockForward(d.CurrentStage.Deadline.DueAt.ToDateTimeOffset() - DateTimeOffset.UtcNow + TimeSpan.FromMinutes(1));
         await WaitUntil(() => police.Notices.Any(n => n.DisagreementId == d.DisagreementId && n.EventType == "escalated"));
+        await WaitUntil(() => police.Notices.Any(n => n.DisagreementId == d.DisagreementId && n.EventType == "stage-entered" && n.Stage == 2));
         await WaitUntil(() => socialCare.Output.Contains($"disagreement {d.DisagreementId} #3 escalated"));
 
         var escalation = police.Notices.Single(n => n.DisagreementId == d.DisagreementId && n.EventType == "escalated");

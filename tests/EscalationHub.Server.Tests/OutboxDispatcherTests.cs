@@ -1,3 +1,4 @@
+using EscalationHub.Server.Operations;
 using EscalationHub.Contracts.Messages;
 using EscalationHub.Messaging;
 using EscalationHub.Server.Messaging;
@@ -51,7 +52,7 @@ public sealed class OutboxDispatcherTests : IAsyncDisposable
         await bus.StartAsync();
         var endpoints = new BusEndpoints();
         endpoints.MarkSendQueuesDeclared();
-        var dispatcher = new OutboxDispatcher(services.GetRequiredService<IServiceScopeFactory>(), bus, endpoints, new OutboxSignal(),
+        var dispatcher = new OutboxDispatcher(services.GetRequiredService<IServiceScopeFactory>(), bus, endpoints, new OutboxSignal(), new FlowSignal(),
             Options.Create(new OutboxOptions { PollInterval = TimeSpan.FromMilliseconds(50) }), TimeProvider.System, NullLogger<OutboxDispatcher>.Instance);
 
         await dispatcher.StartAsync(CancellationToken.None);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -65,6 +66,9 @@ public sealed class AgencyDeliveryWorker(
                 return due < Poll ? due : Poll;
             }
 
+            // Continue the trace of the message that caused the delivery: a simulated system's answer (sent from here)
+            // and a real one carrying the webhook's traceparent stay in the concern's trace.
+            using var activity = next.TraceParent is { } parent ? new Activity("agency-system.deliver").SetParentId(parent).Start() : null;
             try
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);

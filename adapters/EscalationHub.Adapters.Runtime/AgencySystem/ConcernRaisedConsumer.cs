@@ -1,6 +1,7 @@
 using EscalationHub.Adapters.Runtime.Ledger;
 using EscalationHub.Contracts.Messages;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace EscalationHub.Adapters.Runtime.AgencySystem;
@@ -8,7 +9,8 @@ namespace EscalationHub.Adapters.Runtime.AgencySystem;
 /// <summary>A concern addressed to this agency: owed to the agency system as a "concern.raised" webhook call. The
 /// delivery is added to the adapter's outbox before the message is recorded (and acknowledged to the broker), and
 /// its id comes from the message id, so a redelivery adds nothing.</summary>
-public sealed class ConcernRaisedConsumer(AgencyAdapters adapters, LedgerReplicator replicator, TimeProvider clock, ILogger<ConcernRaisedConsumer> logger)
+public sealed class ConcernRaisedConsumer(AgencyAdapters adapters, LedgerReplicator replicator, IServiceProvider services, TimeProvider clock,
+    ILogger<ConcernRaisedConsumer> logger)
     : IConsumer<ConcernRaised>
 {
     public async Task Consume(ConsumeContext<ConcernRaised> context)
@@ -24,6 +26,7 @@ public sealed class ConcernRaisedConsumer(AgencyAdapters adapters, LedgerReplica
             return;
         }
 
+        services.GetKeyedService<IAgencySystemAvailability>(adapter.AgencyCode)?.EnsureAvailable();
         var deliveryId = DeterministicId.For(messageId, WebhookKinds.ConcernRaised);
         var envelope = WebhookJson.ForConcern(concern, deliveryId, adapter.AgencyCode, clock.GetUtcNow());
         await adapter.Outbox.AddAsync(deliveryId, WebhookKinds.ConcernRaised, concern.ConcernId, "POST", "",

@@ -33,7 +33,7 @@ public static class GrpcRegistration
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-            foreach (var address in addresses)
+            foreach (var address in addresses.Where(a => !Operations.DashboardHosting.IsDashboardAddress(app.Configuration, a)))
                 Console.WriteLine($"EscalationHub gRPC listening on {address} (HTTP/2)");
         });
         return app;

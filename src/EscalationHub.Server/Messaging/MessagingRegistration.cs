@@ -2,6 +2,7 @@ using EscalationHub.Contracts.Messages;
 using EscalationHub.Messaging;
 using EscalationHub.Server.Agencies;
 using EscalationHub.Server.Concerns;
+using EscalationHub.Server.Operations;
 using EscalationHub.Server.Disagreements;
 using MassTransit;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -35,6 +36,8 @@ public static class MessagingRegistration
                 x.AddConsumer<RaiseConcernConsumer>();
                 x.AddConsumer<AcknowledgeConcernConsumer>();
                 x.AddConsumer<DecideConcernConsumer>();
+                x.AddConsumer<MessageDeliveredConsumer>();
+                x.AddConsumer<AdapterHeartbeatConsumer>();
                 x.AddConsumer<DisagreementCommandConsumer>();
                 Ledger.LedgerRegistration.AddLedgerConsumers(x);
             },
@@ -43,6 +46,8 @@ public static class MessagingRegistration
                 e.ConfigureConsumer<RaiseConcernConsumer>(context);
                 e.ConfigureConsumer<AcknowledgeConcernConsumer>(context);
                 e.ConfigureConsumer<DecideConcernConsumer>(context);
+                e.ConfigureConsumer<MessageDeliveredConsumer>(context);
+                e.ConfigureConsumer<AdapterHeartbeatConsumer>(context);
                 e.ConfigureConsumer<DisagreementCommandConsumer>(context);
                 Ledger.LedgerRegistration.ConfigureLedgerConsumers(e, context);
             }));

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EscalationHub.Contracts.Messages;
+using EscalationHub.Server.Operations;
 using EscalationHub.Server.Store;
 
 namespace EscalationHub.Server.Messaging;
@@ -13,15 +15,20 @@ public static class Outbox
     };
 
     /// <summary>Adds a message for one agency's queue to the unit of work: it is sent only if the change commits.</summary>
-    public static void Enqueue<T>(this HubDbContext db, string destinationQueue, T message, DateTimeOffset now) where T : class =>
-        db.Outbox.Add(new OutboxMessage
+    public static void Enqueue<T>(this HubDbContext db, string destinationQueue, T message, DateTimeOffset now) where T : class
+    {
+        var row = new OutboxMessage
         {
             MessageId = Guid.CreateVersion7(now),
             Destination = destinationQueue,
             MessageType = typeof(T).FullName!,
             Body = JsonSerializer.Serialize(message, Json),
             CreatedAt = now,
-        });
+            TraceParent = Activity.Current?.Id,
+        };
+        db.Outbox.Add(row);
+        FlowRecorder.RecordQueued(db, row.MessageId, row.MessageType, destinationQueue, message, now);
+    }
 
     internal static Type ResolveType(string messageType) =>
         typeof(ConcernRaised).Assembly.GetType(messageType, throwOnError: true)!;

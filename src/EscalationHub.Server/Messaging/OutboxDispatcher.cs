@@ -1,4 +1,5 @@
 using EscalationHub.Messaging;
+using EscalationHub.Server.Operations;
 using EscalationHub.Server.Store;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -27,6 +28,7 @@ public sealed class OutboxDispatcher(
     IBus bus,
     BusEndpoints endpoints,
     OutboxSignal signal,
+    FlowSignal flow,
     IOptions<OutboxOptions> options,
     TimeProvider clock,
     ILogger<OutboxDispatcher> logger) : BackgroundService
@@ -87,26 +89,34 @@ public sealed class OutboxDispatcher(
                 row.FailedAt = clock.GetUtcNow();
                 row.LastError = $"cannot be read: {ex.Message}";
                 logger.LogError(ex, "Outbox message {MessageId} ({MessageType}) for {Destination} can never be sent; set aside", row.MessageId, row.MessageType, row.Destination);
+                await FlowRecorder.MarkFailedAsync(db, row.MessageId, row.LastError, clock.GetUtcNow(), CancellationToken.None);
                 continue;
             }
 
             try
             {
                 var endpoint = await bus.GetSendEndpoint(new Uri($"exchange:{row.Destination}"));
-                await endpoint.Send(message, type, context => context.MessageId = row.MessageId, cancellationToken);
+                var sentAt = clock.GetUtcNow();
+                using (HubTelemetry.StartOutboxSend(row.TraceParent, type.Name, row.Destination))
+                    await endpoint.Send(message, type, context => context.MessageId = row.MessageId, cancellationToken);
                 row.SentAt = clock.GetUtcNow();
                 row.Attempts++;
+                await FlowRecorder.MarkSentAsync(db, row.MessageId, sentAt, row.SentAt.Value, CancellationToken.None);
+                HubTelemetry.MessagesSent.Add(1, new("message.type", type.Name), new("destination", row.Destination));
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 row.Attempts++;
                 row.LastError = ex.Message;
                 await db.SaveChangesAsync(CancellationToken.None);
+                await FlowRecorder.MarkFailedAsync(db, row.MessageId, ex.Message, clock.GetUtcNow(), CancellationToken.None);
+                flow.Changed.Notify();
                 throw;
             }
         }
 
         await db.SaveChangesAsync(CancellationToken.None);
+        if (batch.Count > 0) flow.Changed.Notify();
         if (batch.Count > 0)
             logger.LogDebug("Sent {Count} outbox messages", batch.Count);
         return batch.Count;

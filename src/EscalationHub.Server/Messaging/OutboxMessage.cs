@@ -14,6 +14,8 @@ public sealed class OutboxMessage
     public DateTimeOffset? SentAt { get; set; }
     public int Attempts { get; set; }
     public string? LastError { get; set; }
+    /// <summary>W3C traceparent of the request that committed the message: the send continues its trace.</summary>
+    public string? TraceParent { get; init; }
     /// <summary>Set when the row can never be sent (its type or body no longer reads): it is set aside, loudly, so it
     /// cannot hold up every message behind it.</summary>
     public DateTimeOffset? FailedAt { get; set; }

@@ -228,6 +228,10 @@ public sealed class CommitCoordinator(
     internal abstract class WorkItem(HubUnitOfWork unit, UnitOfWorkScope scope, LedgerWriter ledger, CancellationToken cancellationToken)
     {
         public long QueuedAt { get; } = Stopwatch.GetTimestamp();
+
+        /// <summary>The caller's activity: the work runs under it, so what it stages (e.g. an outbox message's trace
+        /// parent) belongs to the caller's trace, not to the writer loop's.</summary>
+        private readonly Activity? callerActivity = Activity.Current;
         public CancellationToken CancellationToken { get; } = cancellationToken;
         public LedgerWriter Ledger { get; } = ledger;
         public List<StagedLedgerEntry> Staged { get; set; } = [];
@@ -237,6 +241,8 @@ public sealed class CommitCoordinator(
         public async Task RunAsync(SqliteConnection conn, SqliteTransaction transaction, string ownConnectionString, Savepoints savepoints)
         {
             HubDbContext? bound = null;
+            var writerActivity = Activity.Current;
+            Activity.Current = callerActivity;
             unit.Active = true;
             Ledger.InUnitOfWork = true;
             try
@@ -256,6 +262,7 @@ public sealed class CommitCoordinator(
             }
             finally
             {
+                Activity.Current = writerActivity;
                 unit.Active = false;
                 Ledger.InUnitOfWork = false;
                 if (bound is not null)

@@ -2,6 +2,7 @@ using EscalationHub.Server.Concerns;
 using EscalationHub.Server.Disagreements;
 using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Messaging;
+using EscalationHub.Server.Operations;
 using Microsoft.EntityFrameworkCore;
 
 namespace EscalationHub.Server.Store;
@@ -13,6 +14,10 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
     public DbSet<ConcernStatusChange> ConcernStatusChanges => Set<ConcernStatusChange>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<InboxMessage> Inbox => Set<InboxMessage>();
+    public DbSet<FlowEvent> FlowEvents => Set<FlowEvent>();
+    public DbSet<DeadLetter> DeadLetters => Set<DeadLetter>();
+    public DbSet<Redrive> Redrives => Set<Redrive>();
+    public DbSet<AdapterStatus> AdapterStatuses => Set<AdapterStatus>();
     public DbSet<DisagreementRow> Disagreements => Set<DisagreementRow>();
     public DbSet<DisagreementParty> DisagreementParties => Set<DisagreementParty>();
     public DbSet<DisagreementChildFile> DisagreementChildFiles => Set<DisagreementChildFile>();
@@ -61,6 +66,7 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
         });
 
         model.Entity<InboxMessage>(e => e.HasKey(i => i.MessageId));
+        OperationsModel.Configure(model);
 
         model.Entity<DisagreementRow>(e =>
         {

@@ -19,6 +19,9 @@ public sealed class RabbitMqNode : IAsyncLifetime
     public string? ConfigFile { get; init; }
     public int Port { get; } = Ports.Free(10000, 30000);
     public string AmqpUri => $"amqp://guest:guest@127.0.0.1:{Port}/";
+    /// <summary>The management plugin's HTTP API (queue depths, error queues), on loopback.</summary>
+    public int ManagementPort { get; } = Ports.Free(30000, 60000);
+    public string ManagementUri => $"http://guest:guest@127.0.0.1:{ManagementPort}/";
 
     /// <summary>The broker as a given user sees a given virtual host.</summary>
     public string AmqpUriFor(string user, string password, string virtualHost) =>
@@ -93,6 +96,12 @@ public sealed class RabbitMqNode : IAsyncLifetime
         epmdWasRunning ??= Run("pgrep", "-x epmd").ExitCode == 0;
         Directory.CreateDirectory(Path.Combine(directory, "mnesia"));
         Directory.CreateDirectory(Path.Combine(directory, "log"));
+        if (ConfigFile is null) // the management API on a free port, unless booting with a given configuration
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory, "enabled_plugins"), "[rabbitmq_management].\n");
+            await File.WriteAllTextAsync(Path.Combine(directory, "rabbitmq.conf"),
+                $"management.tcp.port = {ManagementPort}\nmanagement.tcp.ip = 127.0.0.1\n");
+        }
         if (Environment.UserName == "root")
             Run("chown", $"-R rabbitmq:rabbitmq {directory}"); // the Debian script drops to the rabbitmq user
 
@@ -109,6 +118,7 @@ public sealed class RabbitMqNode : IAsyncLifetime
                 ["RABBITMQ_MNESIA_BASE"] = Path.Combine(directory, "mnesia"),
                 ["RABBITMQ_LOG_BASE"] = Path.Combine(directory, "log"),
                 ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(directory, "enabled_plugins"),
+                ["RABBITMQ_CONFIG_FILE"] = Path.Combine(directory, "rabbitmq.conf"),
             },
         };
         if (ConfigFile is not null) start.Environment["RABBITMQ_CONFIG_FILE"] = ConfigFile;

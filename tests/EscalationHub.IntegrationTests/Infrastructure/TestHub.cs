@@ -19,10 +19,24 @@ public sealed class TestHub : IAsyncDisposable
         this.settings = settings;
         Port = Ports.Free(30000, 60000);
         Address = $"http://127.0.0.1:{Port}";
+        DashboardPort = Ports.Free(30000, 60000);
+        while (DashboardPort == Port) DashboardPort = Ports.Free(30000, 60000);
+        DashboardAddress = $"http://127.0.0.1:{DashboardPort}";
         Channel = GrpcChannel.ForAddress(Address);
         Concerns = new Concerns.ConcernsClient(Channel);
         Health = new Health.HealthClient(Channel);
+        Operations = new EscalationHub.Contracts.V1.Operations.OperationsClient(Channel);
     }
+
+    /// <summary>The operator token the test hubs are started with (Operations:OperatorToken).</summary>
+    public const string OperatorToken = "test-operator-token";
+
+    public int DashboardPort { get; }
+    /// <summary>The dashboard, its JSON API and /metrics (HTTP/1.1).</summary>
+    public string DashboardAddress { get; }
+    public EscalationHub.Contracts.V1.Operations.OperationsClient Operations { get; }
+    /// <summary>Call metadata carrying the operator token.</summary>
+    public static Metadata Operator => new() { { "x-operator-token", OperatorToken } };
 
     public string Directory { get; }
     public int Port { get; }
@@ -41,6 +55,7 @@ public sealed class TestHub : IAsyncDisposable
         {
             ["Store:Path"] = Path.Combine(directory, "hub.db"),
             ["Messaging:RabbitMq"] = brokerUri ?? "",
+            ["Operations:OperatorToken"] = OperatorToken,
             // The hub's clock can be moved forward by the test (see MoveClockForward) to make deadlines pass.
             ["Clock:OffsetFile"] = Path.Combine(directory, "clock-offset"),
             ["Adapters:Health:Mllp:Port"] = "0", // the embedded health adapter's MLLP listener on a free port
@@ -53,7 +68,7 @@ public sealed class TestHub : IAsyncDisposable
 
     public async Task StartProcessAsync(IReadOnlyDictionary<string, string>? overrides = null, bool waitUntilServing = true)
     {
-        var current = new Dictionary<string, string>(settings) { ["Urls"] = Address };
+        var current = new Dictionary<string, string>(settings) { ["Urls"] = Address, ["Dashboard:Urls"] = DashboardAddress };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>()) current[key] = value;
         process = AppProcess.Start("src/EscalationHub.Server", "EscalationHub.Server", Directory, current);
         if (waitUntilServing) await WaitUntilServingAsync();

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace EscalationHub.Server.Store.Migrations
 {
     [DbContext(typeof(HubDbContext))]
-    [Migration("20261125091913_InitialSchema")]
+    [Migration("20261125093419_InitialSchema")]
     partial class InitialSchema
     {
         /// <inheritdoc />
@@ -132,11 +132,15 @@ namespace EscalationHub.Server.Store.Migrations
 
                     b.HasIndex("ChildFileId");
 
+                    b.HasIndex("RaisedAt");
+
                     b.HasIndex("Reference")
                         .IsUnique();
 
                     b.HasIndex("RaisedByAgency", "IdempotencyKey")
                         .IsUnique();
+
+                    b.HasIndex("Status", "RaisedAt");
 
                     b.ToTable("Concerns");
                 });
@@ -286,6 +290,8 @@ namespace EscalationHub.Server.Store.Migrations
                     b.HasIndex("CurrentDeadlineAt")
                         .HasDatabaseName("IX_Disagreements_CurrentDeadlineAt")
                         .HasFilter("CurrentDeadlineAt IS NOT NULL");
+
+                    b.HasIndex("OpenedAt");
 
                     b.HasIndex("WarnAt")
                         .HasDatabaseName("IX_Disagreements_WarnAt")
@@ -443,6 +449,9 @@ namespace EscalationHub.Server.Store.Migrations
                     b.Property<long?>("SentAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("TraceParent")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Sequence");
 
                     b.HasIndex("MessageId")
@@ -453,6 +462,186 @@ namespace EscalationHub.Server.Store.Migrations
                         .HasFilter("SentAt IS NULL AND FailedAt IS NULL");
 
                     b.ToTable("Outbox");
+                });
+
+            modelBuilder.Entity("EscalationHub.Server.Operations.AdapterStatus", b =>
+                {
+                    b.Property<string>("AgencyCode")
+                        .HasColumnType("TEXT");
+
+                    b.Property<TimeSpan>("Interval")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastAcknowledgementAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastHeartbeatAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Version")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("AgencyCode");
+
+                    b.ToTable("AdapterStatuses");
+                });
+
+            modelBuilder.Entity("EscalationHub.Server.Operations.DeadLetter", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CaseReference")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Envelope")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ErrorQueue")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ExceptionType")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FailedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("MessageId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MessageType")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Queue")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RedrivenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Redrives")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MessageId");
+
+                    b.HasIndex("RedrivenAt", "FailedAt");
+
+                    b.ToTable("DeadLetters");
+                });
+
+            modelBuilder.Entity("EscalationHub.Server.Operations.FlowEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("AcknowledgedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CaseReference")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("DeliveredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FromAgency")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("MessageId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MessageType")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SentAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ToAgency")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MessageId")
+                        .IsUnique();
+
+                    b.HasIndex("RecordedAt");
+
+                    b.HasIndex("UpdatedAt");
+
+                    b.HasIndex("FromAgency", "RecordedAt");
+
+                    b.HasIndex("MessageType", "RecordedAt");
+
+                    b.HasIndex("Status", "RecordedAt");
+
+                    b.HasIndex("ToAgency", "RecordedAt");
+
+                    b.ToTable("FlowEvents");
+                });
+
+            modelBuilder.Entity("EscalationHub.Server.Operations.Redrive", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("By")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("DeadLetterId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("MessageId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Queue")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DeadLetterId");
+
+                    b.ToTable("Redrives");
                 });
 #pragma warning restore 612, 618
         }

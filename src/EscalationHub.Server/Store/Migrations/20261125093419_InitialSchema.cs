@@ -12,6 +12,21 @@ namespace EscalationHub.Server.Store.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "AdapterStatuses",
+                columns: table => new
+                {
+                    AgencyCode = table.Column<string>(type: "TEXT", nullable: false),
+                    Version = table.Column<string>(type: "TEXT", nullable: false),
+                    LastHeartbeatAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Interval = table.Column<TimeSpan>(type: "TEXT", nullable: false),
+                    LastAcknowledgementAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AdapterStatuses", x => x.AgencyCode);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "AgencyKeys",
                 columns: table => new
                 {
@@ -91,6 +106,28 @@ namespace EscalationHub.Server.Store.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "DeadLetters",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    MessageId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    MessageType = table.Column<string>(type: "TEXT", nullable: false),
+                    Queue = table.Column<string>(type: "TEXT", nullable: false),
+                    ErrorQueue = table.Column<string>(type: "TEXT", nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", nullable: false),
+                    ExceptionType = table.Column<string>(type: "TEXT", nullable: false),
+                    FailedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Envelope = table.Column<string>(type: "TEXT", nullable: false),
+                    CaseReference = table.Column<string>(type: "TEXT", nullable: true),
+                    RedrivenAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Redrives = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DeadLetters", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "DisagreementChildFiles",
                 columns: table => new
                 {
@@ -150,6 +187,30 @@ namespace EscalationHub.Server.Store.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Disagreements", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "FlowEvents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    MessageId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    MessageType = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    FromAgency = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    ToAgency = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    CaseReference = table.Column<string>(type: "TEXT", nullable: true),
+                    SentAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    DeliveredAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    AcknowledgedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    Error = table.Column<string>(type: "TEXT", nullable: true),
+                    RecordedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_FlowEvents", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -223,11 +284,30 @@ namespace EscalationHub.Server.Store.Migrations
                     SentAt = table.Column<long>(type: "INTEGER", nullable: true),
                     Attempts = table.Column<int>(type: "INTEGER", nullable: false),
                     LastError = table.Column<string>(type: "TEXT", nullable: true),
+                    TraceParent = table.Column<string>(type: "TEXT", nullable: true),
                     FailedAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Outbox", x => x.Sequence);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Redrives",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    DeadLetterId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    MessageId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Queue = table.Column<string>(type: "TEXT", nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    By = table.Column<string>(type: "TEXT", nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Redrives", x => x.Id);
                 });
 
             migrationBuilder.CreateIndex(
@@ -243,6 +323,11 @@ namespace EscalationHub.Server.Store.Migrations
                 column: "ChildFileId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_Concerns_RaisedAt",
+                table: "Concerns",
+                column: "RaisedAt");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Concerns_RaisedByAgency_IdempotencyKey",
                 table: "Concerns",
                 columns: new[] { "RaisedByAgency", "IdempotencyKey" },
@@ -253,6 +338,21 @@ namespace EscalationHub.Server.Store.Migrations
                 table: "Concerns",
                 column: "Reference",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Concerns_Status_RaisedAt",
+                table: "Concerns",
+                columns: new[] { "Status", "RaisedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DeadLetters_MessageId",
+                table: "DeadLetters",
+                column: "MessageId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DeadLetters_RedrivenAt_FailedAt",
+                table: "DeadLetters",
+                columns: new[] { "RedrivenAt", "FailedAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_DisagreementChildFiles_DisagreementId",
@@ -277,6 +377,11 @@ namespace EscalationHub.Server.Store.Migrations
                 filter: "CurrentDeadlineAt IS NOT NULL");
 
             migrationBuilder.CreateIndex(
+                name: "IX_Disagreements_OpenedAt",
+                table: "Disagreements",
+                column: "OpenedAt");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Disagreements_RaisedByAgency_IdempotencyKey",
                 table: "Disagreements",
                 columns: new[] { "RaisedByAgency", "IdempotencyKey" },
@@ -287,6 +392,42 @@ namespace EscalationHub.Server.Store.Migrations
                 table: "Disagreements",
                 column: "WarnAt",
                 filter: "WarnAt IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_FlowEvents_FromAgency_RecordedAt",
+                table: "FlowEvents",
+                columns: new[] { "FromAgency", "RecordedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_FlowEvents_MessageId",
+                table: "FlowEvents",
+                column: "MessageId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_FlowEvents_MessageType_RecordedAt",
+                table: "FlowEvents",
+                columns: new[] { "MessageType", "RecordedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_FlowEvents_RecordedAt",
+                table: "FlowEvents",
+                column: "RecordedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_FlowEvents_Status_RecordedAt",
+                table: "FlowEvents",
+                columns: new[] { "Status", "RecordedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_FlowEvents_ToAgency_RecordedAt",
+                table: "FlowEvents",
+                columns: new[] { "ToAgency", "RecordedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_FlowEvents_UpdatedAt",
+                table: "FlowEvents",
+                column: "UpdatedAt");
 
             migrationBuilder.CreateIndex(
                 name: "IX_LedgerEntries_ChildFileId_Sequence",
@@ -304,6 +445,11 @@ namespace EscalationHub.Server.Store.Migrations
                 table: "Outbox",
                 column: "Sequence",
                 filter: "SentAt IS NULL AND FailedAt IS NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Redrives_DeadLetterId",
+                table: "Redrives",
+                column: "DeadLetterId");
             // The ledger is append-only in the database too (triggers); its node table is WITHOUT ROWID.
             migrationBuilder.Sql(EscalationHub.Server.Ledger.LedgerSchema.MigrationSql);
         }
@@ -312,6 +458,9 @@ namespace EscalationHub.Server.Store.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.Sql(EscalationHub.Server.Ledger.LedgerSchema.DropTriggersSql);
+
+            migrationBuilder.DropTable(
+                name: "AdapterStatuses");
 
             migrationBuilder.DropTable(
                 name: "AgencyKeys");
@@ -326,6 +475,9 @@ namespace EscalationHub.Server.Store.Migrations
                 name: "Concerns");
 
             migrationBuilder.DropTable(
+                name: "DeadLetters");
+
+            migrationBuilder.DropTable(
                 name: "DisagreementChildFiles");
 
             migrationBuilder.DropTable(
@@ -336,6 +488,9 @@ namespace EscalationHub.Server.Store.Migrations
 
             migrationBuilder.DropTable(
                 name: "Disagreements");
+
+            migrationBuilder.DropTable(
+                name: "FlowEvents");
 
             migrationBuilder.DropTable(
                 name: "Inbox");
@@ -351,6 +506,9 @@ namespace EscalationHub.Server.Store.Migrations
 
             migrationBuilder.DropTable(
                 name: "Outbox");
+
+            migrationBuilder.DropTable(
+                name: "Redrives");
         }
     }
 }

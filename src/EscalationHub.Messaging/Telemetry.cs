@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace EscalationHub.Messaging;
+
+public static class Telemetry
+{
+    /// <summary>OpenTelemetry for the hub and every adapter: MassTransit's spans (linked across processes through
+    /// message headers) and metrics, exported over OTLP when Telemetry:OtlpEndpoint is set; and log lines that
+    /// carry the trace and span ids, so a log line leads to its trace.</summary>
+    public static IHostApplicationBuilder AddEscalationHubTelemetry(this IHostApplicationBuilder builder, string serviceName)
+    {
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        if (builder.Configuration["Logging:Console:FormatterName"] is null or "" or "simple")
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+                o.UseUtcTimestamp = true;
+            });
+
+        var otlp = builder.Configuration["Telemetry:OtlpEndpoint"];
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(serviceName))
+            .WithTracing(t =>
+            {
+                t.AddSource("MassTransit");
+                if (!string.IsNullOrWhiteSpace(otlp)) t.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
+            })
+            .WithMetrics(m =>
+            {
+                m.AddMeter("MassTransit");
+                if (!string.IsNullOrWhiteSpace(otlp)) m.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
+            });
+        return builder;
+    }
+}

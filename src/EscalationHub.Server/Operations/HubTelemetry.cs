@@ -1,0 +1,30 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace EscalationHub.Server.Operations;
+
+/// <summary>The hub's own spans and counters (beside ASP.NET Core's and MassTransit's). The outbox dispatcher
+/// continues the trace of the request that committed a message, so one trace follows a concern from the raising
+/// call through the hub to the addressed agency's adapter and back.</summary>
+public static class HubTelemetry
+{
+    public const string Name = "EscalationHub";
+    public static readonly ActivitySource Source = new(Name);
+    private static readonly Meter Meter = new(Name);
+
+    public static readonly Counter<long> MessagesSent = Meter.CreateCounter<long>("escalationhub.messages.sent", "{message}", "Messages the outbox sent, confirmed by the transport");
+    public static readonly Counter<long> MessagesApplied = Meter.CreateCounter<long>("escalationhub.messages.applied", "{message}", "Messages to the hub applied exactly once");
+    public static readonly Counter<long> MessagesDeadLettered = Meter.CreateCounter<long>("escalationhub.messages.dead_lettered", "{message}", "Messages moved to an error queue");
+    public static readonly Counter<long> MessagesRedriven = Meter.CreateCounter<long>("escalationhub.messages.redriven", "{message}", "Dead letters sent back by an operator");
+
+    /// <summary>Starts the span for sending one outbox message, as a child of the trace that committed it.</summary>
+    public static Activity? StartOutboxSend(string? traceParent, string messageType, string destination)
+    {
+        var activity = traceParent is not null && ActivityContext.TryParse(traceParent, null, out var parent)
+            ? Source.StartActivity("outbox send", ActivityKind.Producer, parent)
+            : Source.StartActivity("outbox send", ActivityKind.Producer);
+        activity?.SetTag("messaging.message.type", messageType);
+        activity?.SetTag("messaging.destination.name", destination);
+        return activity;
+    }
+}
