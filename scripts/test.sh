@@ -40,6 +40,10 @@ dotnet test EscalationHub.sln -c Release --no-build --nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
+# The benchmark harness is not part of the timed suite; a smoke run keeps it working.
+echo "Benchmark smoke run (tests/EscalationHub.Benchmarks --smoke):"
+dotnet run -c Release --no-build --project tests/EscalationHub.Benchmarks -- --smoke || { echo "the benchmark smoke run failed"; status=1; }
+
 # One closing line for the whole suite, summed over every test assembly's summary line
 # ("Passed!  - Failed:     0, Passed:    14, Skipped:     0, Total:    14, ...").
 awk '/(Passed|Failed)! +- Failed: /{
