@@ -134,18 +134,22 @@ public sealed class TestHub : IAsyncDisposable
         return (long)command.ExecuteScalar()!;
     }
 
-    /// <summary>The row counts once nothing is moving any more (no unsent messages, no change over half a second), so a
-    /// test can compare them with the counts after a request that must change nothing.</summary>
+    /// <summary>The row counts once nothing is moving any more: no unsent messages, every concern to social care (whose
+    /// simulated system answers them all) decided, and no change for a second; so a test can compare them with the
+    /// counts after a request that must change nothing.</summary>
     public async Task<IReadOnlyDictionary<string, long>> SettledCountsAsync()
     {
         var until = DateTime.UtcNow.AddSeconds(30);
         var last = CountAll();
+        var stableSince = DateTime.UtcNow;
         while (DateTime.UtcNow < until)
         {
-            await Task.Delay(500);
+            await Task.Delay(250);
             var now = CountAll();
-            if (now.SequenceEqual(last) && Count("Outbox", "SentAt IS NULL") == 0) return now;
-            last = now;
+            if (!now.SequenceEqual(last)) (last, stableSince) = (now, DateTime.UtcNow);
+            var quiet = Count("Outbox", "SentAt IS NULL") == 0
+                        && Count("Concerns", "AddressedToAgency = 'leics-socialcare' AND Status <> 'Decided'") == 0;
+            if (quiet && DateTime.UtcNow - stableSince >= TimeSpan.FromSeconds(1)) return now;
         }
         return last;
     }
