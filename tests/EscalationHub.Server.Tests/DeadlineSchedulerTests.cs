@@ -1,15 +1,12 @@
-using EscalationHub.Domain.Calendar;
-using EscalationHub.Domain.Policies;
 using EscalationHub.Server.Clock;
 using EscalationHub.Server.Concerns;
-using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Disagreements;
+using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Messaging;
 using EscalationHub.Server.Store;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
