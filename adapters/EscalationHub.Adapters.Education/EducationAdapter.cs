@@ -22,6 +22,7 @@ public static class EducationAdapter
     {
         routes.MapRaiseConcern(settings.AgencyCode, settings.Section["LocalAuthority"] is { Length: > 0 } la ? la : "leics-socialcare");
         routes.MapAgencyResponses(settings.AgencyCode, ResponsePolicy.AnyRole);
+        routes.MapAgencyDisagreements(settings.AgencyCode);
         return routes;
     }
 }

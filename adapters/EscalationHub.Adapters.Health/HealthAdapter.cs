@@ -12,8 +12,9 @@ public static class HealthAdapter
     public const string DefaultAgencyCode = "uhl-health";
 
     /// <summary>Hosts the health adapter: ICE referrals over MLLP (Mllp:Port) and FHIR (mapped by
-    /// <see cref="MapHealthAdapter"/>) become RaiseConcern; the hub's feedback goes to the EPR's FHIR base
-    /// (AgencySystem:Url, or the simulated EPR) as Task updates. LocalAuthorities / DefaultLocalAuthority pick the
+    /// <see cref="MapHealthAdapter"/>) become RaiseConcern; the hospital's disagreement commands come as FHIR Tasks
+    /// (POST /fhir/Task) or JSON (POST /disagreements); the hub's feedback on referrals and disagreements goes to the
+    /// EPR's FHIR base (AgencySystem:Url, or the simulated EPR) as Task updates and Communications. LocalAuthorities / DefaultLocalAuthority pick the
     /// addressee from the child's postcode.</summary>
     public static AdapterSettings AddHealthAdapter(this IHostApplicationBuilder builder, IConfigurationSection section, string defaultDataDirectory = "data")
     {
@@ -27,9 +28,12 @@ public static class HealthAdapter
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ReferralIntake>>()));
         services.AddSingleton<MllpListener>();
         services.AddHostedService(sp => sp.GetRequiredService<MllpListener>());
+        services.AddSingleton(sp => new ReferralTasks(sp.GetRequiredService<AgencyAdapters>().ForAgency(settings.AgencyCode).Inbox.DatabasePath));
         services.AddKeyedSingleton<IConcernFeedback>(settings.AgencyCode, (sp, _) => new EprTaskFeedback(
-            new ReferralTasks(sp.GetRequiredService<AgencyAdapters>().ForAgency(settings.AgencyCode).Inbox.DatabasePath),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<ReferralTasks>(), sp.GetRequiredService<TimeProvider>()));
+        // Disagreements the hospital is party to: Task updates (and Communications) to the EPR.
+        services.AddKeyedSingleton<IDisagreementFeedback>(settings.AgencyCode, (sp, _) => new EprDisagreementFeedback(
+            sp.GetRequiredService<AgencyAdapters>().ForAgency(settings.AgencyCode).Inbox.DatabasePath, sp.GetRequiredService<TimeProvider>()));
         builder.AddAgencySystemDelivery(settings, FhirEndpoints.FhirJson,
             sp => new SimulatedEpr(sp.GetRequiredService<AgencyAdapters>().ForAgency(settings.AgencyCode)));
         return settings;
@@ -38,6 +42,8 @@ public static class HealthAdapter
     public static IEndpointRouteBuilder MapHealthAdapter(this IEndpointRouteBuilder routes, AdapterSettings settings)
     {
         routes.MapFhirReferrals();
+        routes.MapFhirDisagreements(settings.AgencyCode);
+        routes.MapAgencyDisagreements(settings.AgencyCode);
         return routes;
     }
 }

@@ -24,6 +24,7 @@ public static class PoliceAdapter
     public static IEndpointRouteBuilder MapPoliceAdapter(this IEndpointRouteBuilder routes, AdapterSettings settings)
     {
         routes.MapAgencyResponses(settings.AgencyCode, Policy);
+        routes.MapAgencyDisagreements(settings.AgencyCode);
         return routes;
     }
 }

@@ -11,7 +11,11 @@ namespace EscalationHub.Adapters.Runtime;
 
 /// <summary>One agency's adapter as the runtime knows it: its code, its inbox, what it owes its agency system and
 /// (with no real agency system configured) what the simulator of that system received; all in one SQLite file.</summary>
-public sealed record AgencyAdapter(string AgencyCode, AdapterInbox Inbox, AgencyOutbox Outbox, SimulatorLog Simulator);
+public sealed record AgencyAdapter(string AgencyCode, AdapterInbox Inbox, AgencyOutbox Outbox, SimulatorLog Simulator)
+{
+    /// <summary>The concerns and disagreements this agency is party to, as the hub told the adapter.</summary>
+    public CaseDirectory Cases { get; init; } = null!;
+}
 
 /// <summary>The adapters hosted in this process: one in a standalone adapter, up to four in the embedded default.
 /// A consumer finds the adapter it serves from the queue the message arrived on.</summary>
@@ -67,7 +71,10 @@ public static class AgencyAdapterRegistration
         }
 
         var database = Path.Combine(dataDirectory, $"adapter-{agencyCode}.db");
-        adapters.Add(new AgencyAdapter(agencyCode, new AdapterInbox(database), new AgencyOutbox(database), new SimulatorLog(database)));
+        adapters.Add(new AgencyAdapter(agencyCode, new AdapterInbox(database), new AgencyOutbox(database), new SimulatorLog(database))
+        {
+            Cases = new CaseDirectory(database),
+        });
         services.Select(d => d.ImplementationInstance).OfType<AgencyLedgers>().Single().Add(agencyCode, database, dataDirectory);
         // Nothing to declare for sending: the adapter writes to its own inbound exchange, which the hub (or the
         // broker's definitions) binds to the hub's inbound queue; the adapter's broker user may not declare that queue.

@@ -23,12 +23,15 @@ public sealed class ConcernFeedbackConsumer(AgencyAdapters adapters, IServicePro
 {
     public async Task Consume(ConsumeContext<ConcernStatusChanged> context)
     {
+        // The agency that answers is the other side of the concern: by default the one a disagreement about it is with.
+        await adapters.For(context).Cases.RememberCounterpartAsync(context.Message.ConcernId, context.Message.By.AgencyCode, context.CancellationToken);
         if (await ForwardOnceAsync(context) is { } agency)
             logger.LogInformation("{Agency}: concern {Reference} is now {Status}", agency, context.Message.Reference, context.Message.Status);
     }
 
     public async Task Consume(ConsumeContext<ConcernAccepted> context)
     {
+        await adapters.For(context).Cases.RememberConcernAsync(context.Message.ConcernId, context.Message.ChildFileId, null, context.CancellationToken);
         if (await ForwardOnceAsync(context) is { } agency)
             logger.LogInformation("{Agency}: concern {Key} accepted by the hub as {Reference}", agency, context.Message.IdempotencyKey, context.Message.Reference);
         // The raiser is now party to the child file: keep a verified copy (also on a redelivery, which changes nothing).

@@ -24,6 +24,7 @@ public static class SocialCareAdapter
     public static IEndpointRouteBuilder MapSocialCareAdapter(this IEndpointRouteBuilder routes, AdapterSettings settings)
     {
         routes.MapAgencyResponses(settings.AgencyCode, ResponsePolicy.AnyRole);
+        routes.MapAgencyDisagreements(settings.AgencyCode);
         return routes;
     }
 }

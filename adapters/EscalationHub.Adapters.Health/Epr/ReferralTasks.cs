@@ -58,6 +58,16 @@ public sealed class ReferralTasks
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
+    /// <summary>The concern the referral with this key became, once the hub has accepted it.</summary>
+    public async Task<Guid?> ConcernForKeyAsync(string key, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT concern_id FROM referral_tasks WHERE idempotency_key = $key LIMIT 1";
+        command.Parameters.AddWithValue("$key", key);
+        return await command.ExecuteScalarAsync(cancellationToken) is string id ? Guid.Parse(id) : null;
+    }
+
     private SqliteConnection Open()
     {
         var connection = new SqliteConnection(connectionString);

@@ -30,6 +30,7 @@ public static class AgencySystemRegistration
         string contentType, Func<IServiceProvider, IAgencySystemTransport> simulator)
     {
         builder.Services.TryAddSingleton<AgencyResponses>();
+        builder.Services.TryAddSingleton<AgencyDisagreements>();
         builder.Services.AddSingleton<IHostedService>(sp =>
         {
             var options = settings.AgencySystem;
@@ -51,6 +52,7 @@ public static class AgencySystemRegistration
             x => x.AddConsumer<ConcernRaisedConsumer>(),
             (e, context) => e.ConfigureConsumer<ConcernRaisedConsumer>(context));
         builder.Services.AddKeyedSingleton<IConcernFeedback, WebhookConcernFeedback>(settings.AgencyCode);
+        builder.Services.AddKeyedSingleton<IDisagreementFeedback, WebhookDisagreementFeedback>(settings.AgencyCode);
         return builder.AddAgencySystemDelivery(settings, "application/json", simulator);
     }
 
@@ -63,6 +65,21 @@ public static class AgencySystemRegistration
             if (problem is not null) return problem;
             var errors = await responses.SubmitAsync(agencyCode, body, policy, cancellationToken);
             return errors.HasErrors ? errors.ToResult() : Results.Accepted(value: new { status = "sent-to-hub" });
+        });
+
+    /// <summary>POST {prefix}/disagreements: a disagreement command from the agency system (open, record a discussion,
+    /// escalate, resolve, ...; see <see cref="DisagreementCommandKinds"/>), sent to the hub as this agency. 202 once the
+    /// hub's broker has it (the outcome comes back as "disagreement.*" webhook calls); 400 problem details naming the
+    /// field, and nothing sent, otherwise. The same commandId posted again is applied once.</summary>
+    public static IEndpointConventionBuilder MapAgencyDisagreements(this IEndpointRouteBuilder routes, string agencyCode) =>
+        routes.MapPost("/disagreements", async (HttpRequest request, AgencyDisagreements disagreements, CancellationToken cancellationToken) =>
+        {
+            var (body, problem) = await ReadJsonAsync(request, cancellationToken);
+            if (problem is not null) return problem;
+            var errors = await disagreements.SubmitAsync(agencyCode, body, cancellationToken);
+            return errors.HasErrors
+                ? errors.ToResult()
+                : Results.Accepted(value: new { commandId = body.GetProperty("commandId").GetString(), status = "sent-to-hub" });
         });
 
     public const int MaxBodyBytes = 64 * 1024;

@@ -20,6 +20,7 @@ public sealed class ConcernRaisedConsumer(AgencyAdapters adapters, LedgerReplica
         var concern = context.Message;
         // The addressed agency is now party to the child file: keep a verified copy (a redelivery changes nothing).
         await replicator.TrackAsync(adapter.AgencyCode, concern.ChildFileId, context.CancellationToken);
+        await adapter.Cases.RememberConcernAsync(concern.ConcernId, concern.ChildFileId, concern.RaisedBy.AgencyCode, context.CancellationToken);
         if (await adapter.Inbox.HasProcessedAsync(messageId, context.CancellationToken))
         {
             logger.LogInformation("{Agency}: concern {Reference} was already handled; ignoring the redelivery", adapter.AgencyCode, concern.Reference);
@@ -46,5 +47,18 @@ public sealed class WebhookConcernFeedback(TimeProvider clock) : IConcernFeedbac
         var envelope = WebhookJson.ForFeedback(feedback, deliveryId, adapter.AgencyCode, clock.GetUtcNow());
         await adapter.Outbox.AddAsync(deliveryId, envelope.Kind, envelope.Feedback?.ConcernId, "POST", "",
             WebhookJson.Serialize(envelope), clock.GetUtcNow(), cancellationToken);
+    }
+}
+
+/// <summary>Disagreement notices passed on as webhook calls ("disagreement.opened", "disagreement.escalated", ...,
+/// "disagreement.deadline-approaching", "disagreement.command-refused"), in the same outbox as the concern calls: retried
+/// with backoff while the system is down, never dropped, in order.</summary>
+public sealed class WebhookDisagreementFeedback(TimeProvider clock) : IDisagreementFeedback
+{
+    public async Task ForwardAsync(AgencyAdapter adapter, Guid cause, object notice, string? commandId, CancellationToken cancellationToken)
+    {
+        var deliveryId = DeterministicId.For(cause, "disagreement");
+        var envelope = WebhookJson.ForDisagreement(notice, deliveryId, adapter.AgencyCode, clock.GetUtcNow(), commandId);
+        await adapter.Outbox.AddAsync(deliveryId, envelope.Kind, null, "POST", "", WebhookJson.Serialize(envelope), clock.GetUtcNow(), cancellationToken);
     }
 }

@@ -4,9 +4,8 @@ using EscalationHub.Contracts.Messages;
 
 namespace EscalationHub.Adapters.Runtime.AgencySystem;
 
-/// <summary>What the webhook kinds are called on the agency system's interface. Disagreement kinds
-/// ("disagreement.opened", "disagreement.escalated", ...) will be added beside these; receivers must ignore
-/// (answer 2xx to) kinds they do not know.</summary>
+/// <summary>What the webhook kinds are called on the agency system's interface. Receivers must ignore (answer 2xx to)
+/// kinds they do not know: new ones may be added.</summary>
 public static class WebhookKinds
 {
     public const string ConcernRaised = "concern.raised";
@@ -17,6 +16,14 @@ public static class WebhookKinds
     // Agency system to adapter (POST {base}/responses).
     public const string ConcernAcknowledged = "concern.acknowledged";
     public const string ConcernDecided = "concern.decided";
+
+    /// <summary>"disagreement." + the hub's event type: opened, stage-entered, record-added, record-approved, escalated,
+    /// harm-reassessed, resolved, final-outcome-decided, feedback-given, learning-captured, closed.</summary>
+    public const string DisagreementPrefix = "disagreement.";
+    public const string DisagreementDeadlineApproaching = "disagreement.deadline-approaching";
+    public const string DisagreementCommandRefused = "disagreement.command-refused";
+
+    public static string ForDisagreementEvent(string eventType) => DisagreementPrefix + eventType;
 }
 
 /// <summary>The JSON body of every webhook call to an agency system (documented in each adapter's README.md).</summary>
@@ -26,7 +33,8 @@ public sealed record WebhookEnvelope(
     string AgencyCode,
     DateTimeOffset SentAt,
     WebhookConcern? Concern = null,
-    WebhookFeedback? Feedback = null);
+    WebhookFeedback? Feedback = null,
+    WebhookDisagreement? Disagreement = null);
 
 public sealed record WebhookChild(string? NhsNumber, string GivenName, string FamilyName, DateOnly DateOfBirth);
 
@@ -57,7 +65,35 @@ public sealed record WebhookFeedback(
     DateTimeOffset? At,
     ConcernDecision? Decision,
     string? Reason,
-    IReadOnlyList<FieldError>? Errors);
+    IReadOnlyList<FieldError>? Errors,
+    string? ChildFileId = null);
+
+/// <summary>What happened to a disagreement the agency is party to (kind "disagreement.{eventType}"), a deadline that
+/// is near ("disagreement.deadline-approaching"), or a command of the agency's the hub refused
+/// ("disagreement.command-refused", with <see cref="RefusedCommand"/>). Free text stays with the parties: the hub's
+/// description carries structure only. <see cref="Sequence"/> orders a disagreement's events (deliveries may not).</summary>
+public sealed record WebhookDisagreement(
+    string? DisagreementId,
+    int? Sequence = null,
+    string? EventType = null,
+    DateTimeOffset? At = null,
+    string? Description = null,
+    string? Status = null,
+    int? Stage = null,
+    string? StageName = null,
+    DateTimeOffset? DeadlineAt = null,
+    string? DeadlineRule = null,
+    bool? Automatic = null,
+    bool? Urgent = null,
+    string? ExpectedRole = null,
+    IReadOnlyList<string>? MustInform = null,
+    string? RaisedByAgencyCode = null,
+    IReadOnlyList<string>? ChildFileIds = null,
+    string? CommandId = null,
+    WebhookRefusal? RefusedCommand = null);
+
+/// <summary>A command of the agency's that the hub refused (nothing changed): which, the agency's own id for it, why.</summary>
+public sealed record WebhookRefusal(string Command, string? CommandId, string Reason);
 
 public static class WebhookJson
 {
@@ -101,12 +137,28 @@ public static class WebhookJson
     public static WebhookEnvelope ForFeedback(object feedback, Guid deliveryId, string agencyCode, DateTimeOffset now) => feedback switch
     {
         ConcernAccepted a => new(WebhookKinds.ConcernAccepted, deliveryId, agencyCode, now,
-            Feedback: new WebhookFeedback(a.IdempotencyKey, a.ConcernId, a.Reference, ConcernStatus.Received, null, a.RaisedAt, null, null, null)),
+            Feedback: new WebhookFeedback(a.IdempotencyKey, a.ConcernId, a.Reference, ConcernStatus.Received, null, a.RaisedAt, null, null, null, a.ChildFileId)),
         ConcernRefused r => new(WebhookKinds.ConcernRefused, deliveryId, agencyCode, now,
             Feedback: new WebhookFeedback(r.IdempotencyKey, null, null, null, null, null, null, null, r.Errors)),
         ConcernStatusChanged s => new(WebhookKinds.ConcernStatusChanged, deliveryId, agencyCode, now,
             Feedback: new WebhookFeedback(null, s.ConcernId, s.Reference, s.Status, new WebhookActor(s.By.AgencyCode, s.By.Role), s.At,
                 s.Decision, s.Reason, null)),
         _ => throw new ArgumentException($"not concern feedback: {feedback.GetType().Name}", nameof(feedback)),
+    };
+
+    /// <param name="commandId">The agency's own id: of the command that opened the disagreement (raiser only), or of a
+    /// refused command.</param>
+    public static WebhookEnvelope ForDisagreement(object notice, Guid deliveryId, string agencyCode, DateTimeOffset now, string? commandId) => notice switch
+    {
+        DisagreementNotice n => new(WebhookKinds.ForDisagreementEvent(n.EventType), deliveryId, agencyCode, now,
+            Disagreement: new WebhookDisagreement(n.DisagreementId, n.Sequence, n.EventType, n.At, n.Description, n.Status, n.Stage, n.StageName,
+                n.DeadlineAt, n.DeadlineRule, n.Automatic, n.Urgent, n.ExpectedRole, n.MustInform, n.RaisedByAgencyCode, n.ChildFileIds,
+                commandId)),
+        DeadlineApproaching d => new(WebhookKinds.DisagreementDeadlineApproaching, deliveryId, agencyCode, now,
+            Disagreement: new WebhookDisagreement(d.DisagreementId, Stage: d.Stage, StageName: d.StageName, DeadlineAt: d.DeadlineAt,
+                DeadlineRule: d.DeadlineRule, ExpectedRole: d.ExpectedRole)),
+        DisagreementCommandRefused r => new(WebhookKinds.DisagreementCommandRefused, deliveryId, agencyCode, now,
+            Disagreement: new WebhookDisagreement(r.DisagreementId, RefusedCommand: new WebhookRefusal(r.Command, commandId, r.Reason))),
+        _ => throw new ArgumentException($"not a disagreement notice: {notice.GetType().Name}", nameof(notice)),
     };
 }

@@ -51,10 +51,22 @@ public record DisagreementNotice(
     string? ExpectedRole,
     IReadOnlyList<string> MustInform,
     string RaisedByAgencyCode,
-    IReadOnlyList<string> ChildFileIds);
+    IReadOnlyList<string> ChildFileIds)
+{
+    /// <summary>In the raiser's own notices only: the idempotency key it opened the disagreement with, so its case
+    /// system can match the hub's DG- reference to its own id. Null in every other party's notices.</summary>
+    public string? IdempotencyKey { get; init; }
+}
 
 /// <summary>Hub to a party: the current stage's deadline is near and the disagreement is unresolved.</summary>
 public record DeadlineApproaching(string DisagreementId, int Stage, string StageName, DateTimeOffset DeadlineAt, string DeadlineRule, string? ExpectedRole);
 
 /// <summary>Hub to the acting party: its command was refused and nothing changed.</summary>
-public record DisagreementCommandRefused(string? DisagreementId, string Command, string Reason);
+public record DisagreementCommandRefused(string? DisagreementId, string Command, string Reason)
+{
+    /// <summary>The MessageId of the refused command, so the sender can match the refusal to what it sent.</summary>
+    public Guid? CommandMessageId { get; init; }
+
+    /// <summary>For a refused OpenDisagreement: its idempotency key (there is no disagreement id to name).</summary>
+    public string? IdempotencyKey { get; init; }
+}

@@ -56,7 +56,11 @@ public sealed class DisagreementCommandConsumer(IServiceProvider services, HubIn
             // Nothing of the command was stored; record that it was seen, and tell its sender why.
             await inbox.ApplyOnceAsync(context, () =>
             {
-                db.Enqueue(M.Addresses.AgencyQueue(sender), new M.DisagreementCommandRefused(disagreementId, typeof(T).Name, reason), clock.GetUtcNow());
+                db.Enqueue(M.Addresses.AgencyQueue(sender), new M.DisagreementCommandRefused(disagreementId, typeof(T).Name, reason)
+                {
+                    CommandMessageId = context.MessageId,
+                    IdempotencyKey = (context.Message as M.OpenDisagreement)?.IdempotencyKey,
+                }, clock.GetUtcNow());
                 return Task.CompletedTask;
             });
         }

@@ -108,7 +108,7 @@ public sealed class DisagreementStore(
                 DisagreementId = state.Id, Sequence = first + i, Type = DisagreementText.TypeOf(e), At = e.At,
                 Json = JsonSerializer.Serialize(e, Json),
             });
-            Notify(disagreement, e, first + i, now);
+            Notify(disagreement, e, first + i, now, row.IdempotencyKey);
             var author = DisagreementLedger.AuthorOf(e, acting?.AgencyCode);
             var role = author == acting?.AgencyCode ? acting.Role : "deadline scheduler";
             foreach (var childFileId in state.ChildFileIds)
@@ -133,7 +133,7 @@ public sealed class DisagreementStore(
     }
 
     /// <summary>Every party gets a notice of every event, with the role it is expected to send to the current stage.</summary>
-    private void Notify(Disagreement disagreement, DisagreementEvent e, int sequence, DateTimeOffset now)
+    private void Notify(Disagreement disagreement, DisagreementEvent e, int sequence, DateTimeOffset now, string raisersKey)
     {
         var state = disagreement.State;
         var stage = state.Current;
@@ -146,7 +146,10 @@ public sealed class DisagreementStore(
                 Urgent: e is StageEntered { DueImmediately: true } or HarmReassessed { DueImmediately: true },
                 stage.ExpectedRoles.FirstOrDefault(r => r.AgencyCode == party.AgencyCode)?.Role,
                 e is StageEntered entered ? entered.MustInform : [],
-                state.Raiser.AgencyCode, state.ChildFileIds), now);
+                state.Raiser.AgencyCode, state.ChildFileIds)
+            {
+                IdempotencyKey = party.AgencyCode == state.Raiser.AgencyCode ? raisersKey : null,
+            }, now);
         }
     }
 
