@@ -113,7 +113,13 @@ public static class FhirDisagreementCommands
 
         var code = task.Code?.Coding.FirstOrDefault(c => c.System == CommandSystem)?.Code;
         if (code is null) issues.Add((IssueType.Required, "Task.code", $"a coding of {CommandSystem} is required: the command"));
-        else json["kind"] = DisagreementCommandKinds.All.FirstOrDefault(k => k == "disagreement." + code) ?? code;
+        else if (DisagreementCommandKinds.All.Contains("disagreement." + code)) json["kind"] = "disagreement." + code;
+        else
+        {
+            issues.Add((IssueType.CodeInvalid, "Task.code", $"\"{code}\" is not a command of {CommandSystem}: " +
+                string.Join(", ", DisagreementCommandKinds.All.Select(k => k["disagreement.".Length..]))));
+            code = null;
+        }
 
         json["by"] = new JsonObject { ["role"] = task.Requester?.Display };
 

@@ -23,11 +23,22 @@ public sealed class HubInboundRecorder
 }
 
 public sealed class RecordingHubConsumer(HubInboundRecorder recorder)
-    : IConsumer<RaiseConcern>, IConsumer<AcknowledgeConcern>, IConsumer<DecideConcern>
+    : IConsumer<RaiseConcern>, IConsumer<AcknowledgeConcern>, IConsumer<DecideConcern>,
+      IConsumer<OpenDisagreement>, IConsumer<RecordDiscussion>, IConsumer<ApproveDisagreementRecord>, IConsumer<EscalateDisagreement>,
+      IConsumer<ResolveDisagreement>, IConsumer<DecideFinalOutcome>, IConsumer<GiveFeedback>, IConsumer<RecordLearning>, IConsumer<CloseDisagreement>
 {
     public Task Consume(ConsumeContext<RaiseConcern> context) => Record(context);
     public Task Consume(ConsumeContext<AcknowledgeConcern> context) => Record(context);
     public Task Consume(ConsumeContext<DecideConcern> context) => Record(context);
+    public Task Consume(ConsumeContext<OpenDisagreement> context) => Record(context);
+    public Task Consume(ConsumeContext<RecordDiscussion> context) => Record(context);
+    public Task Consume(ConsumeContext<ApproveDisagreementRecord> context) => Record(context);
+    public Task Consume(ConsumeContext<EscalateDisagreement> context) => Record(context);
+    public Task Consume(ConsumeContext<ResolveDisagreement> context) => Record(context);
+    public Task Consume(ConsumeContext<DecideFinalOutcome> context) => Record(context);
+    public Task Consume(ConsumeContext<GiveFeedback> context) => Record(context);
+    public Task Consume(ConsumeContext<RecordLearning> context) => Record(context);
+    public Task Consume(ConsumeContext<CloseDisagreement> context) => Record(context);
 
     private Task Record<T>(ConsumeContext<T> context) where T : class
     {

@@ -20,4 +20,13 @@ public static class Samples
     {
         DecisionDueAt = DateTimeOffset.UtcNow.AddDays(1),
     };
+
+    /// <summary>A disagreement notice as the hub sends it to each party.</summary>
+    public static DisagreementNotice Notice(string disagreementId, int sequence = 2, string eventType = "stage-entered", string raisedBy = "uhl-health",
+        string childFileId = "CF-ABC123", string? idempotencyKey = null) => new(
+        disagreementId, sequence, eventType, DateTimeOffset.UtcNow, "Stage 1: Professionals (the professionals involved); due 2026-12-02 17:00Z (a working week)",
+        "Open", 1, "Professionals", DateTimeOffset.UtcNow.AddDays(7), "a working week", false, false, "social worker", [], raisedBy, [childFileId])
+    {
+        IdempotencyKey = idempotencyKey,
+    };
 }
