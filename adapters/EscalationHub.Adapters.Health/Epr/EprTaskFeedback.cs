@@ -12,7 +12,7 @@ namespace EscalationHub.Adapters.Health.Epr;
 /// "completed" with the decision in businessStatus and its reason in output; refused by the hub -> "rejected" with
 /// the fields at fault in statusReason. Task.id is the hub's concern id (for a refusal, one derived from the
 /// referral's key); Task.basedOn names the referral by its identifier; Task.identifier carries the hub's reference.
-/// Disagreement updates will follow as further Tasks.</summary>
+/// Disagreements go to the EPR through <see cref="EprDisagreementFeedback"/>.</summary>
 public sealed class EprTaskFeedback(ReferralTasks tasks, TimeProvider clock) : IConcernFeedback
 {
     public const string ConcernSystem = "https://escalationhub.example/Id/concern";

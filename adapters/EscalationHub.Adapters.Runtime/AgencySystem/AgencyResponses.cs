@@ -13,7 +13,7 @@ public sealed record ResponsePolicy(IReadOnlyList<string> DecidingRoles)
     public static ResponsePolicy AnyRole { get; } = new([]);
 }
 
-/// <summary>The agency system's answers ("concern.acknowledged", "concern.decided"; disagreement kinds will follow),
+/// <summary>The agency system's answers ("concern.acknowledged", "concern.decided"; disagreements: <see cref="AgencyDisagreements"/>),
 /// checked and sent to the hub as AcknowledgeConcern / DecideConcern. One path for the HTTP interface and for the
 /// in-process simulators, so the simulators exercise exactly what a real system would.</summary>
 public sealed class AgencyResponses(AgencyAdapters adapters, HubSender hub, TimeProvider clock, ILogger<AgencyResponses> logger)
