@@ -75,35 +75,50 @@ public sealed class DisagreementAdapterFlowTests(RabbitMqNode broker) : IAsyncLi
         Assert.Equal("uhl-health", Scalar(hub, "SELECT RaisedByAgency FROM Disagreements"));
 
         // Social care's case system records its view of the first discussion (posted twice: applied once).
-        await WaitUntil(() => socialCare.SimulatorReceived().Any(s => s.Kind == "disagreement.stage-entered"));
+        await WaitUntil(() => socialCare.SimulatorReceived().Any(s => s.Kind == "disagreement.stage-entered"), () => $"social care {Kinds(socialCare)}");
         var discussion = Json($$"""
             {"kind":"disagreement.record-discussion","commandId":"CSC-DG-0001","by":{"role":"Team manager, front door"},
-             "disagreementId":"{{disagreementId}}","heldAt":"{{DateTimeOffset.UtcNow.AddSeconds(-1):O}}",
+             "disagreementId":"{{disagreementId}}","heldAt":"{{DateTimeOffset.UtcNow:O}}",
              "summary":"Discussed by phone with the named nurse: early help stands; health disagree.","attendees":["Named Nurse","Team manager"],"meeting":false}
             """);
         Assert.Equal(HttpStatusCode.Accepted, (await toSocialCare.PostAsync("/disagreements", discussion)).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await toSocialCare.PostAsync("/disagreements", Json(await discussion.ReadAsStringAsync()))).StatusCode);
-        await WaitUntil(() => hub.Count("DisagreementEvents", "Type = 'record-added'") == 1);
+        await WaitUntil(() => hub.Count("DisagreementEvents", "Type = 'record-added'") == 1, () => $"social care {Kinds(socialCare)}\n{string.Join("\n", socialCare.SimulatorReceived().Select(s => s.Body))}\nhub:\n{string.Join("\n", hub.Output.Split('\n').Where(l => l.Contains("Disagreement") || l.Contains("refused") || l.Contains("fail")))}");
 
         // The hospital escalates (a FHIR Task naming the disagreement): stage 2, first-line managers, where the police send a DS.
         var escalate = await toHealth.PostAsync("/fhir/Task", new StringContent(EscalateTask("ESC-0001-E1", disagreementId), Encoding.UTF8, "application/fhir+json"));
         Assert.Equal(HttpStatusCode.Accepted, escalate.StatusCode);
-        await WaitUntil(() => Scalar(hub, "SELECT CurrentStage FROM Disagreements") == "2");
+        await WaitUntil(() => Scalar(hub, "SELECT CurrentStage FROM Disagreements") == "2", () => $"health:\n{health.Output}\nhub:\n{hub.Output}");
+
+        // The police case system tries to close it while unresolved: the hub refuses, changes nothing, and tells the
+        // police (only) with the police's own command id.
+        await WaitUntil(() => police.SimulatorReceived().Count(s => s.Kind == "disagreement.stage-entered") == 2, () => $"police {Kinds(police)}\n{police.Output}");
+        using var toPolice = new HttpClient { BaseAddress = police.HttpAddress };
+        Assert.Equal(HttpStatusCode.Accepted, (await toPolice.PostAsync("/disagreements", Json($$"""
+            {"kind":"disagreement.close","commandId":"CAIT-DG-0001","by":{"role":"Detective Sergeant, CAIT"},"disagreementId":"{{disagreementId}}"}
+            """))).StatusCode);
 
         // Every agency system has what it should: wait for the last deliveries, then for anything wrongly sent.
-        await WaitUntil(() => police.SimulatorReceived().Count == 5 && socialCare.SimulatorReceived().Count == 7 && school.SimulatorReceived().Count == 3
+        await WaitUntil(() => police.SimulatorReceived().Count == 6 && socialCare.SimulatorReceived().Count == 7 && school.SimulatorReceived().Count == 3
                               && health.SimulatorReceived().Any(s => s.Kind == "disagreement-task.stage-entered" && s.Body.Contains("Stage 2:")),
             () => $"police {Kinds(police)}\nsocial care {Kinds(socialCare)}\nschool {Kinds(school)}\nepr {Kinds(health)}");
         await Task.Delay(2000);
         Assert.Equal(1, hub.Count("Disagreements"));
         Assert.Equal(5, hub.Count("DisagreementEvents"));
+        Assert.Equal("Open", Scalar(hub, "SELECT Status FROM Disagreements"));
         var schoolConcernId = Scalar(hub, "SELECT Id FROM Concerns WHERE IdempotencyKey = 'DSL-2026-0077'")!;
         var otherChildFileId = Scalar(hub, "SELECT ChildFileId FROM Concerns WHERE IdempotencyKey = 'DSL-2026-0077'")!;
 
         string[] notices = ["1:disagreement.opened", "2:disagreement.stage-entered", "3:disagreement.record-added", "4:disagreement.escalated", "5:disagreement.stage-entered"];
 
-        // The police: the disagreement's five events and nothing else; expected to send a DC at stage 1 and a DS at stage 2.
-        var seenByPolice = police.SimulatorReceived();
+        // The police: the disagreement's five events and the refusal of its own command, nothing else; expected to send
+        // a DC at stage 1 and a DS at stage 2.
+        var refusal = Assert.Single(police.SimulatorReceived(), s => s.Kind == "disagreement.command-refused");
+        var refused = Disagreement(refusal.Body).GetProperty("refusedCommand");
+        Assert.Equal(("CloseDisagreement", "CAIT-DG-0001"), (refused.GetProperty("command").GetString(), refused.GetProperty("commandId").GetString()));
+        Assert.Contains("unresolved", refused.GetProperty("reason").GetString());
+        Assert.Equal(disagreementId, Field(refusal.Body, "disagreementId"));
+        var seenByPolice = police.SimulatorReceived().Where(s => s != refusal).ToList();
         Assert.Equal(notices, seenByPolice.Select(s => $"{Field(s.Body, "sequence")}:{s.Kind}").Order());
         Assert.All(seenByPolice, s => Assert.Equal(disagreementId, Field(s.Body, "disagreementId")));
         Assert.All(seenByPolice, s => Assert.Equal("leics-police", Root(s.Body).GetProperty("agencyCode").GetString()));
