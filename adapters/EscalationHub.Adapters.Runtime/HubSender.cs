@@ -27,6 +27,9 @@ public sealed class HubSender(IBus bus, AgencyAdapters adapters, IOptions<BusSet
         await endpoint.Send(message, context =>
         {
             context.MessageId = messageId;
+            // The hub checks a command acts only for its sender: on a broker the exchange says who sent it; in memory
+            // (no credentials, one process) the adapter names its agency, so a mix-up between adapters is refused too.
+            context.Headers.Set("EscalationHub-Agency", fromAgency);
             if (context is RabbitMqSendContext rabbit) rabbit.Mandatory = true;
         }, cancellationToken);
     }
