@@ -44,7 +44,8 @@ public sealed class EscalationsService(IServiceProvider services, HubUnitOfWork 
         await ChangeAsync<GiveFeedbackHandler>((h, ct) => h.HandleAsync(new M.GiveFeedback(r.DisagreementId, Actor(r.By), r.Summary), ct), context);
 
     public override async Task<V1.Disagreement> RecordLearning(V1.RecordLearningRequest r, ServerCallContext context) =>
-        await ChangeAsync<RecordLearningHandler>((h, ct) => h.HandleAsync(new M.RecordLearning(r.DisagreementId, Actor(r.By), r.Learning), ct), context);
+        await ChangeAsync<RecordLearningHandler>((h, ct) => h.HandleAsync(new M.RecordLearning(r.DisagreementId, Actor(r.By), r.Learning,
+            r.Themes.Select(DisagreementMapping.ThemeCode).ToList()), ct), context);
 
     public override async Task<V1.Disagreement> CloseDisagreement(V1.CloseDisagreementRequest r, ServerCallContext context) =>
         await ChangeAsync<CloseDisagreementHandler>((h, ct) => h.HandleAsync(new M.CloseDisagreement(r.DisagreementId, Actor(r.By)), ct), context);
