@@ -78,18 +78,27 @@ public sealed class ChildFileReadAudit(HubUnitOfWork unitOfWork, LedgerWriter le
         }, cancellationToken);
     }
 
-    /// <summary>The last entry of the file already disclosed to the agency by an audited ledger read (-1: none).</summary>
-    public async Task<long> DisclosedThroughAsync(string childFileId, string agencyCode, string call, CancellationToken cancellationToken)
+    /// <summary>The last entry of the file an audited <paramref name="call"/> already disclosed to this reader (the same
+    /// agency, role and purpose), or -1: so a person reading the file is audited even when the agency's replica has
+    /// already fetched the same entries.</summary>
+    public async Task<long> DisclosedThroughAsync(string childFileId, ChildFileReader reader, string call, CancellationToken cancellationToken)
     {
-        // Newest first; only this agency's reads of this file, through the (ChildFileId, Sequence) index.
-        var recent = await db.LedgerEntries.AsNoTracking()
-            .Where(e => e.ChildFileId == childFileId && e.EntryType == EntryType && e.AuthorAgency == agencyCode)
-            .OrderByDescending(e => e.Sequence).Select(e => e.EntryBytes).Take(200).ToListAsync(cancellationToken);
+        var recent = await RecentReadsBy(db, childFileId, reader.AgencyCode).Take(200).ToListAsync(cancellationToken);
         foreach (var bytes in recent)
-            if (Decode(LedgerEntry.Parse(bytes)) is { Call: var c, DisclosedThrough: { } through } && c == call)
+        {
+            var entry = LedgerEntry.Parse(bytes);
+            if (entry.AuthorRole == reader.Role && Decode(entry) is { DisclosedThrough: { } through } read && read.Call == call && read.Purpose == reader.Purpose)
                 return through;
+        }
         return -1;
     }
+
+    /// <summary>An agency's audited reads of one file, newest first, through the (ChildFileId, Sequence) index: the cost
+    /// follows the file, not the log.</summary>
+    public static IQueryable<byte[]> RecentReadsBy(HubDbContext db, string childFileId, string agencyCode) =>
+        db.LedgerEntries.AsNoTracking()
+            .Where(e => e.ChildFileId == childFileId && e.EntryType == EntryType && e.AuthorAgency == agencyCode)
+            .OrderByDescending(e => e.Sequence).Select(e => e.EntryBytes);
 
     /// <summary>A read refused to an agency that is not party: no entry (nothing was read), a warning for operators.</summary>
     public void Refused(string call, string agencyCode, string reason)

@@ -40,7 +40,7 @@ public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, Age
         // Audited when it discloses an entry this agency was not shown before; read-audit entries are not new content
         // (else every re-check of a replica would be the news of the next one).
         var content = rows.Where(r => r.EntryType != ChildFileReadAudit.EntryType).Select(r => r.Sequence).DefaultIfEmpty(-1).Max();
-        if (content >= 0 && content > await audit.DisclosedThroughAsync(request.ChildFileId, request.AgencyCode, call, ct))
+        if (content >= 0 && content > await audit.DisclosedThroughAsync(request.ChildFileId, reader, call, ct))
             await audit.RecordAsync(reader, call, [(request.ChildFileId, null)], ct, disclosedThrough: content);
         var reply = new V1.ChildFileRecord { ChildFileId = request.ChildFileId, TreeHead = ToProto(head) };
         foreach (var row in rows)
