@@ -17,16 +17,23 @@ public sealed class HubSender(IBus bus, AgencyAdapters adapters, IOptions<BusSet
         var hosted = adapters.All;
         if (hosted.Count != 1 && settings.Value.UsesBroker)
             throw new InvalidOperationException("this process hosts several adapters: name the sending agency");
-        return SendAsync(hosted.First().AgencyCode, message, messageId, cancellationToken);
+        // In memory several adapters share the process and the message alone says which one sends it: no agency header.
+        return SendAsync(hosted.First().AgencyCode, hosted.Count == 1, message, messageId, cancellationToken);
     }
 
-    public async Task SendAsync<T>(string fromAgency, T message, Guid messageId, CancellationToken cancellationToken) where T : class
+    public Task SendAsync<T>(string fromAgency, T message, Guid messageId, CancellationToken cancellationToken) where T : class =>
+        SendAsync(fromAgency, true, message, messageId, cancellationToken);
+
+    private async Task SendAsync<T>(string fromAgency, bool named, T message, Guid messageId, CancellationToken cancellationToken) where T : class
     {
         var exchange = settings.Value.UsesBroker ? Addresses.HubInboundFrom(fromAgency) : Addresses.HubInbound;
         var endpoint = await bus.GetSendEndpoint(new Uri($"exchange:{exchange}"));
         await endpoint.Send(message, context =>
         {
             context.MessageId = messageId;
+            // The hub checks a command acts only for its sender: on a broker the exchange says who sent it; in memory
+            // (no credentials, one process) an adapter that knows its agency names it, so a mix-up is refused too.
+            if (named) context.Headers.Set("EscalationHub-Agency", fromAgency);
             if (context is RabbitMqSendContext rabbit) rabbit.Mandatory = true;
         }, cancellationToken);
     }

@@ -17,7 +17,9 @@ public sealed class BrokerDefinitionsTests
     {
         Assert.Equal(AgencyCodes.Append("hub").Append("ops").Order(), Definitions.Users.Keys.Order());
         Assert.Equal(["monitoring"], Definitions.Users["ops"]);
-        Assert.All(Definitions.Users.Where(u => u.Key != "ops"), u => Assert.Empty(u.Value));
+        // The hub peeks at the adapters' error queues through the management API, with no more than its own permissions.
+        Assert.Equal(["management"], Definitions.Users["hub"]);
+        Assert.All(Definitions.Users.Where(u => u.Key is not ("ops" or "hub")), u => Assert.Empty(u.Value));
         Assert.DoesNotContain(Definitions.Permissions, p => p.User == "ops");
         Assert.Equal([Definitions.VirtualHost], Definitions.PermissionVirtualHosts);
     }
@@ -118,7 +120,21 @@ public sealed class BrokerDefinitionsTests
             Assert.True(hub.MayConfigure($"hub.inbound.{code}")); // declares and binds it (read on the source)
             Assert.True(hub.MayRead($"hub.inbound.{code}"));
             Assert.False(hub.MayWrite($"hub.inbound.{code}"));
-            Assert.False(hub.MayRead($"agency.{code}_error")); // an agency's failures are its own
+            Assert.False(hub.MayConfigure($"agency.{code}_error"));
+            Assert.False(hub.MayWrite($"agency.{code}_error"));
+            Assert.False(hub.MayRead($"agency.{code}_skipped"));
         });
+    }
+
+    [Fact]
+    public void The_hub_may_read_the_agencies_error_queues_to_take_out_a_redriven_copy_and_nothing_more_of_theirs()
+    {
+        var hub = Definitions.PermissionOf("hub");
+
+        // Redrive holds the parked copy (basic.get, unacknowledged), sends the message, then acknowledges the copy.
+        Assert.All(AgencyCodes, code => Assert.True(hub.MayRead($"agency.{code}_error")));
+        Assert.False(hub.MayRead("agency.leics-police_errors"));
+        Assert.False(hub.MayRead("agency.leics-police_error_skipped"));
+        Assert.All(AgencyCodes, code => Assert.False(Definitions.PermissionOf(code).MayRead($"agency.{AgencyCodes.First(c => c != code)}_error")));
     }
 }

@@ -191,6 +191,18 @@ public sealed class ComposeFileTests
     }
 
     [Fact]
+    public void The_hub_reads_the_adapters_error_queues_through_the_management_api_as_its_own_broker_user()
+    {
+        var definitions = BrokerDefinitions.Load();
+        var management = new Uri(Compose.Value["hub"].Environment["Operations__RabbitMqManagement"]);
+        var user = Uri.UnescapeDataString(management.UserInfo.Split(':')[0]);
+
+        Assert.Equal(("hub", "rabbitmq", 15672), (user, management.Host, management.Port));
+        Assert.True(definitions.PasswordMatches(user, Uri.UnescapeDataString(management.UserInfo.Split(':', 2)[1])));
+        Assert.Equal(["management"], definitions.Users["hub"]); // the API with the hub's own permissions, no more
+    }
+
+    [Fact]
     public void The_hub_does_not_host_the_adapters_when_they_run_as_their_own_services()
     {
         Assert.Equal("false", Compose.Value["hub"].Environment["Adapters__Embedded"]);

@@ -45,7 +45,11 @@ public sealed class EscalationTests(EmbeddedHub fixture) : IClassFixture<Embedde
         Assert.Contains("feedback", early.Status.Detail);
 
         await hub.Escalations.GiveFeedbackAsync(new GiveFeedbackRequest { DisagreementId = id, By = As("leics-socialcare"), Summary = "Strategy discussion held; S47 enquiry opened." });
-        await hub.Escalations.RecordLearningAsync(new RecordLearningRequest { DisagreementId = id, By = As("uhl-health"), Learning = "Photographs should travel with the referral." });
+        d = await hub.Escalations.RecordLearningAsync(new RecordLearningRequest
+        {
+            DisagreementId = id, By = As("uhl-health"), Learning = "Photographs should travel with the referral.", Themes = { LearningTheme.InformationSharing },
+        });
+        Assert.Equal([LearningTheme.InformationSharing], d.LearningThemes);
         d = await hub.Escalations.CloseDisagreementAsync(new CloseDisagreementRequest { DisagreementId = id, By = As("leics-socialcare") });
         Assert.Equal(DisagreementStatus.Closed, d.Status);
 

@@ -42,7 +42,7 @@ public sealed class LedgerServiceTests : IClassFixture<EmbeddedHub>
 
             Assert.True(head.VerifySignature(hubKey));
             Assert.Equal(["concern.raised", "concern.acknowledged", "concern.decided"],
-                file.Entries.Where(e => e.CaseId == concern.ConcernId).Select(e => e.EntryType));
+                file.Entries.Where(e => e.CaseId == concern.ConcernId && e.EntryType != "child-file.read").Select(e => e.EntryType));
             foreach (var entry in file.Entries)
             {
                 var parsed = L.LedgerEntry.Parse(entry.CanonicalBytes.Span);

@@ -38,6 +38,15 @@ public sealed class QueryPlanTests : IDisposable
         Assert.Contains("IX_Outbox_Unsent", plan);
     }
 
+    [Fact]
+    public void Finding_an_agencys_earlier_reads_of_a_child_file_seeks_the_child_file_index()
+    {
+        using var db = store.NewContext();
+        var plan = Plan(db, Ledger.ChildFileReadAudit.RecentReadsBy(db, "CF-4KQ7ZP2M", "uhl-health"));
+        Assert.Contains("IX_LedgerEntries_ChildFileId_Sequence", plan);
+        Assert.DoesNotContain("SCAN LedgerEntries", plan.Replace("\"", ""));
+    }
+
     private static string Plan<T>(HubDbContext db, IQueryable<T> query)
     {
         using var command = query.CreateDbCommand();

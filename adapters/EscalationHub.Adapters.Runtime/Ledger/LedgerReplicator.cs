@@ -93,8 +93,11 @@ public sealed class LedgerReplicator(
         V1.ChildFileRecord file;
         try
         {
-            file = await client.GetChildFileAsync(new V1.GetChildFileRequest { ChildFileId = childFileId, AgencyCode = ledger.AgencyCode },
-                cancellationToken: cancellationToken);
+            // Audited by the hub when it discloses entries this agency has not been shown before.
+            file = await client.GetChildFileAsync(new V1.GetChildFileRequest
+            {
+                ChildFileId = childFileId, AgencyCode = ledger.AgencyCode, Purpose = V1.ReadPurpose.Replication, ReaderRole = "ledger replica",
+            }, cancellationToken: cancellationToken);
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.PermissionDenied)
         {

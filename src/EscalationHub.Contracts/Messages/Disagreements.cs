@@ -30,7 +30,10 @@ public record DecideFinalOutcome(string DisagreementId, ActorRef By, string Outc
 
 public record GiveFeedback(string DisagreementId, ActorRef By, string Summary);
 
-public record RecordLearning(string DisagreementId, ActorRef By, string Learning);
+/// <summary>Learning for the partnership. <paramref name="Themes"/>: one or more codes of the learning vocabulary
+/// (threshold-understanding, information-sharing, communication, escalation-timeliness, role-clarity, record-keeping,
+/// other), which the partnership's report counts; <paramref name="Learning"/> is the parties' own words, never reported.</summary>
+public record RecordLearning(string DisagreementId, ActorRef By, string Learning, IReadOnlyList<string>? Themes = null);
 
 public record CloseDisagreement(string DisagreementId, ActorRef By);
 

@@ -225,13 +225,16 @@ public sealed class Disagreement
         return Commit(new FeedbackGiven(Id, now, by, State.Raiser.AgencyCode, summary));
     }
 
-    /// <summary>Captures what the partnership should change; it goes to the profile's learning recipient.</summary>
-    public IReadOnlyList<DisagreementEvent> CaptureLearning(string by, string learning, DateTimeOffset now)
+    /// <summary>Captures what the partnership should change, under one or more themes of the coded vocabulary (which
+    /// the partnership counts) with the parties' own words (which it never reports); it goes to the profile's learning
+    /// recipient.</summary>
+    public IReadOnlyList<DisagreementEvent> CaptureLearning(string by, string learning, IReadOnlyList<LearningTheme> themes, DateTimeOffset now)
     {
         RequireParty(by, "capture learning");
         Refuse(State.Status == DisagreementStatus.Closed, "the disagreement is closed: capture learning before closing it");
         Refuse(string.IsNullOrWhiteSpace(learning), "learning needs some text");
-        return Commit(new LearningCaptured(Id, now, by, learning, Profile.LearningReportedTo));
+        Refuse(themes.Count == 0, "learning needs at least one theme");
+        return Commit(new LearningCaptured(Id, now, by, learning, Profile.LearningReportedTo, themes.Distinct().Order().ToList()));
     }
 
     public IReadOnlyList<DisagreementEvent> Close(string by, DateTimeOffset now)

@@ -102,6 +102,8 @@ public sealed record FinalOutcomeDecided(
 
 public sealed record FeedbackGiven(string DisagreementId, DateTimeOffset At, string By, string To, string Summary) : DisagreementEvent(DisagreementId, At);
 
-public sealed record LearningCaptured(string DisagreementId, DateTimeOffset At, string By, string Learning, string ReportTo) : DisagreementEvent(DisagreementId, At);
+/// <param name="Themes">The coded themes (<see cref="LearningThemes"/>); null for learning captured before themes existed.</param>
+public sealed record LearningCaptured(string DisagreementId, DateTimeOffset At, string By, string Learning, string ReportTo,
+    IReadOnlyList<LearningTheme>? Themes = null) : DisagreementEvent(DisagreementId, At);
 
 public sealed record Closed(string DisagreementId, DateTimeOffset At, string By) : DisagreementEvent(DisagreementId, At);

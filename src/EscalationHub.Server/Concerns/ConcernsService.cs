@@ -2,6 +2,7 @@ using EscalationHub.Contracts.V1;
 using V1 = EscalationHub.Contracts.V1;
 using EscalationHub.Server.Agencies;
 using EscalationHub.Server.Grpc;
+using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Store;
 using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
@@ -16,6 +17,7 @@ public sealed class ConcernsService(
     HubDbContext db,
     AgencyDirectory agencies,
     ConcernWatchers watchers,
+    ChildFileReadAudit audit,
     TimeProvider clock) : V1.Concerns.ConcernsBase
 {
     public override async Task<V1.Concern> RaiseConcern(RaiseConcernRequest request, ServerCallContext context)
@@ -34,15 +36,22 @@ public sealed class ConcernsService(
 
     public override async Task<V1.Concern> GetConcern(GetConcernRequest request, ServerCallContext context)
     {
-        var concern = await LoadForPartyAsync(request.ConcernId, request.AgencyCode, context.CancellationToken);
+        const string call = "Concerns/GetConcern";
+        var reader = ChildFileReader.From(request.AgencyCode, request.Purpose, request.ReaderRole);
+        var concern = await LoadForPartyAsync(call, request.ConcernId, request.AgencyCode, context.CancellationToken);
         var file = await db.ChildFiles.AsNoTracking().SingleAsync(f => f.Id == concern.ChildFileId, context.CancellationToken);
+        await audit.RecordAsync(reader, call, [(concern.ChildFileId, concern.Id.ToString())], context.CancellationToken);
         return ConcernMapping.ToProto(concern, file);
     }
 
     public override async Task WatchConcern(WatchConcernRequest request, IServerStreamWriter<V1.ConcernStatusChange> responseStream, ServerCallContext context)
     {
-        var id = (await LoadForPartyAsync(request.ConcernId, request.AgencyCode, context.CancellationToken)).Id;
+        const string call = "Concerns/WatchConcern";
+        var reader = ChildFileReader.From(request.AgencyCode, request.Purpose, request.ReaderRole);
+        var concern = await LoadForPartyAsync(call, request.ConcernId, request.AgencyCode, context.CancellationToken);
+        var id = concern.Id;
         var cancellationToken = context.CancellationToken;
+        await audit.RecordAsync(reader, call, [(concern.ChildFileId, id.ToString())], cancellationToken);
 
         using var watch = watchers.Watch(id);
         var sent = 0;
@@ -60,7 +69,10 @@ public sealed class ConcernsService(
         }
     }
 
-    /// <summary>Need to know: only the raising and the addressed agency read a concern.</summary>
+    /// <summary>Need to know: only the raising and the addressed agency read a concern. A refusal is reported to operators.</summary>
+    private async Task<Concern> LoadForPartyAsync(string call, string concernId, string agencyCode, CancellationToken cancellationToken) =>
+        await audit.AuthorizeAsync(call, agencyCode, () => LoadForPartyAsync(concernId, agencyCode, cancellationToken));
+
     private async Task<Concern> LoadForPartyAsync(string concernId, string agencyCode, CancellationToken cancellationToken)
     {
         var id = ParseConcernId(concernId);

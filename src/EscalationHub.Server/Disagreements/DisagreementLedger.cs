@@ -39,7 +39,11 @@ internal static class DisagreementLedger
         },
         FinalOutcomeDecided f => new { Sequence = sequence, Type = "final-outcome-decided", f.Stage, f.Outcome, f.ReportTo, SummarySha256 = Sha256(f.Summary) },
         FeedbackGiven f => new { Sequence = sequence, Type = "feedback-given", f.To, SummarySha256 = Sha256(f.Summary) },
-        LearningCaptured l => new { Sequence = sequence, Type = "learning-captured", l.ReportTo, LearningSha256 = Sha256(l.Learning) },
+        LearningCaptured l => new
+        {
+            Sequence = sequence, Type = "learning-captured", l.ReportTo, Themes = l.Themes?.Select(t => t.Code()).ToList(),
+            LearningSha256 = Sha256(l.Learning),
+        },
         Closed => new { Sequence = sequence, Type = "closed" },
         _ => new { Sequence = sequence, Type = DisagreementText.TypeOf(e) },
     };

@@ -29,6 +29,7 @@ internal static class DisagreementMapping
             Records = { s.Records.Select(Record) },
             Feedback = { s.Feedback.Select(f => f.Summary) },
             Learning = { s.Learning.Select(l => l.Learning) },
+            LearningThemes = { s.Learning.SelectMany(l => l.Themes ?? []).Distinct().Order().Select(ToProto) },
             Version = s.Version,
             Overdue = d.IsOverdue(now),
         };
@@ -45,6 +46,31 @@ internal static class DisagreementMapping
         }
         return proto;
     }
+
+    /// <summary>The bus code of a wire theme; UNSPECIFIED and unknown numbers become codes the handler refuses, naming them.</summary>
+    public static string ThemeCode(V1.LearningTheme theme) => theme switch
+    {
+        V1.LearningTheme.ThresholdUnderstanding => LearningTheme.ThresholdUnderstanding.Code(),
+        V1.LearningTheme.InformationSharing => LearningTheme.InformationSharing.Code(),
+        V1.LearningTheme.Communication => LearningTheme.Communication.Code(),
+        V1.LearningTheme.EscalationTimeliness => LearningTheme.EscalationTimeliness.Code(),
+        V1.LearningTheme.RoleClarity => LearningTheme.RoleClarity.Code(),
+        V1.LearningTheme.RecordKeeping => LearningTheme.RecordKeeping.Code(),
+        V1.LearningTheme.Other => LearningTheme.Other.Code(),
+        V1.LearningTheme.Unspecified => "LEARNING_THEME_UNSPECIFIED",
+        _ => ((int)theme).ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    private static V1.LearningTheme ToProto(LearningTheme theme) => theme switch
+    {
+        LearningTheme.ThresholdUnderstanding => V1.LearningTheme.ThresholdUnderstanding,
+        LearningTheme.InformationSharing => V1.LearningTheme.InformationSharing,
+        LearningTheme.Communication => V1.LearningTheme.Communication,
+        LearningTheme.EscalationTimeliness => V1.LearningTheme.EscalationTimeliness,
+        LearningTheme.RoleClarity => V1.LearningTheme.RoleClarity,
+        LearningTheme.RecordKeeping => V1.LearningTheme.RecordKeeping,
+        _ => V1.LearningTheme.Other,
+    };
 
     public static V1.DisagreementEvent ToProto(DisagreementEventRow row, DisagreementEvent e, Disagreement after)
     {

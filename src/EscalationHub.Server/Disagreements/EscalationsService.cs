@@ -2,6 +2,7 @@ using System.Text.Json;
 using EscalationHub.Domain.Disagreements;
 using EscalationHub.Server.Agencies;
 using EscalationHub.Server.Grpc;
+using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Store;
 using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
@@ -13,7 +14,7 @@ namespace EscalationHub.Server.Disagreements;
 /// <summary>The gRPC side of disagreements: maps requests onto the same commands and handlers as the bus.
 /// Refusals become statuses in <see cref="HubExceptionInterceptor"/>.</summary>
 public sealed class EscalationsService(IServiceProvider services, HubUnitOfWork unitOfWork, HubDbContext db, DisagreementStore store,
-    DisagreementSignals signals, AgencyDirectory agencies, TimeProvider clock) : V1.Escalations.EscalationsBase
+    DisagreementSignals signals, AgencyDirectory agencies, ChildFileReadAudit audit, TimeProvider clock) : V1.Escalations.EscalationsBase
 {
     public override async Task<V1.Disagreement> OpenDisagreement(V1.OpenDisagreementRequest r, ServerCallContext context) =>
         await ChangeAsync<OpenDisagreementHandler>((h, ct) => h.HandleAsync(new M.OpenDisagreement(
@@ -43,20 +44,25 @@ public sealed class EscalationsService(IServiceProvider services, HubUnitOfWork 
         await ChangeAsync<GiveFeedbackHandler>((h, ct) => h.HandleAsync(new M.GiveFeedback(r.DisagreementId, Actor(r.By), r.Summary), ct), context);
 
     public override async Task<V1.Disagreement> RecordLearning(V1.RecordLearningRequest r, ServerCallContext context) =>
-        await ChangeAsync<RecordLearningHandler>((h, ct) => h.HandleAsync(new M.RecordLearning(r.DisagreementId, Actor(r.By), r.Learning), ct), context);
+        await ChangeAsync<RecordLearningHandler>((h, ct) => h.HandleAsync(new M.RecordLearning(r.DisagreementId, Actor(r.By), r.Learning,
+            r.Themes.Select(DisagreementMapping.ThemeCode).ToList()), ct), context);
 
     public override async Task<V1.Disagreement> CloseDisagreement(V1.CloseDisagreementRequest r, ServerCallContext context) =>
         await ChangeAsync<CloseDisagreementHandler>((h, ct) => h.HandleAsync(new M.CloseDisagreement(r.DisagreementId, Actor(r.By)), ct), context);
 
     public override async Task<V1.Disagreement> GetDisagreement(V1.GetDisagreementRequest r, ServerCallContext context)
     {
-        var (_, disagreement) = await LoadForPartyAsync(r.DisagreementId, r.AgencyCode, context.CancellationToken);
+        const string call = "Escalations/GetDisagreement";
+        var reader = ChildFileReader.From(r.AgencyCode, r.Purpose, r.ReaderRole);
+        var (_, disagreement) = await LoadForPartyAsync(call, r.DisagreementId, r.AgencyCode, context.CancellationToken);
+        await audit.RecordAsync(reader, call, Reads(disagreement.State), context.CancellationToken);
         return View(disagreement);
     }
 
     public override async Task<V1.ListDisagreementsResponse> ListDisagreements(V1.ListDisagreementsRequest r, ServerCallContext context)
     {
         RequireAgency(r.AgencyCode, "agency_code");
+        var reader = ChildFileReader.From(r.AgencyCode, r.Purpose, r.ReaderRole);
         var pageSize = r.PageSize is <= 0 ? 50 : Math.Min(r.PageSize, 500);
         var now = clock.GetUtcNow();
         // Starts from the agency's own rows in the party index: an agency's list never touches other agencies' cases.
@@ -68,13 +74,19 @@ public sealed class EscalationsService(IServiceProvider services, HubUnitOfWork 
         if (r.OpenOnly || r.OverdueOnly) query = query.Where(d => d.Status == nameof(DisagreementStatus.Open));
         if (r.OverdueOnly) query = query.Where(d => d.CurrentDeadlineAt != null && d.CurrentDeadlineAt < now);
         var rows = await query.OrderBy(d => d.OpenedAt).Take(pageSize).AsNoTracking().ToListAsync(context.CancellationToken);
-        return new V1.ListDisagreementsResponse { Disagreements = { rows.Select(row => View(store.Rehydrate(row))) } };
+        var found = rows.Select(store.Rehydrate).ToList();
+        // One audit entry per child file the answer discloses, naming every disagreement of it that was listed.
+        await audit.RecordAsync(reader, "Escalations/ListDisagreements", found.SelectMany(d => Reads(d.State)), context.CancellationToken);
+        return new V1.ListDisagreementsResponse { Disagreements = { found.Select(View) } };
     }
 
     public override async Task WatchDisagreement(V1.WatchDisagreementRequest r, IServerStreamWriter<V1.DisagreementEvent> responseStream, ServerCallContext context)
     {
-        var (row, _) = await LoadForPartyAsync(r.DisagreementId, r.AgencyCode, context.CancellationToken);
+        const string call = "Escalations/WatchDisagreement";
+        var reader = ChildFileReader.From(r.AgencyCode, r.Purpose, r.ReaderRole);
+        var (row, opened) = await LoadForPartyAsync(call, r.DisagreementId, r.AgencyCode, context.CancellationToken);
         var cancellationToken = context.CancellationToken;
+        await audit.RecordAsync(reader, call, Reads(opened.State), cancellationToken);
         using var watch = signals.Watch(row.Id);
         var sent = Math.Max(0, r.AfterSequence);
         while (!cancellationToken.IsCancellationRequested)
@@ -95,6 +107,13 @@ public sealed class EscalationsService(IServiceProvider services, HubUnitOfWork 
             await watch.Signal.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
         }
     }
+
+    private static IEnumerable<(string ChildFileId, string? CaseId)> Reads(DisagreementState state) =>
+        state.ChildFileIds.Select(file => (file, (string?)state.Id));
+
+    /// <summary>Need to know: only a party reads a disagreement. A refusal is reported to operators.</summary>
+    private Task<(DisagreementRow, Disagreement)> LoadForPartyAsync(string call, string id, string agencyCode, CancellationToken cancellationToken) =>
+        audit.AuthorizeAsync(call, agencyCode, () => LoadForPartyAsync(id, agencyCode, cancellationToken));
 
     private async Task<(DisagreementRow, Disagreement)> LoadForPartyAsync(string id, string agencyCode, CancellationToken cancellationToken)
     {

@@ -12,6 +12,7 @@ public static class LedgerRegistration
         builder.Services.AddSingleton(sp => HubSigningKey.LoadOrCreate(Path.GetDirectoryName(sp.GetRequiredService<StoreLocation>().Path)!));
         builder.Services.AddSingleton<LedgerCommits>();
         builder.Services.AddScoped<LedgerWriter>();
+        builder.Services.AddScoped<ChildFileReadAudit>();
         builder.Services.AddScoped<ApproveRecordHandler>();
         builder.Services.AddScoped<RegisterAgencyKeyHandler>();
         return builder;

@@ -12,7 +12,7 @@ namespace EscalationHub.Server.Ledger;
 
 /// <summary>The gRPC side of the ledger: child files for their parties, signed tree heads and proofs for anyone.
 /// Reads only: proofs come from the stored subtree hashes (O(log n) rows), never from rehashing the log.</summary>
-public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, AgencyDirectory agencies, TimeProvider clock)
+public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, AgencyDirectory agencies, ChildFileReadAudit audit, TimeProvider clock)
     : V1.Ledger.LedgerBase
 {
     public override async Task<V1.ChildFileRecord> GetChildFile(V1.GetChildFileRequest request, ServerCallContext context)
@@ -24,11 +24,11 @@ public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, Age
             errors.Add("agency_code", $"'{request.AgencyCode}' is not a registered agency");
         if (request.FromIndex < 0) errors.Add("from_index", "must not be negative");
         errors.ThrowIfAny();
+        const string call = "Ledger/GetChildFile";
+        var reader = ChildFileReader.From(request.AgencyCode, request.Purpose, request.ReaderRole);
 
         var ct = context.CancellationToken;
-        if (!await ChildFileParties.IsPartyAsync(db, request.ChildFileId, request.AgencyCode, ct))
-            throw new RpcException(new Status(StatusCode.PermissionDenied,
-                $"agency '{request.AgencyCode}' is not party to child file {request.ChildFileId}"));
+        await RequirePartyAsync(call, request.ChildFileId, request.AgencyCode, ct);
 
         // The head first: every entry below its size is committed, so it covers everything returned.
         var head = await LatestHeadAsync(ct);
@@ -37,6 +37,11 @@ public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, Age
             .OrderBy(e => e.Sequence)
             .Select(e => new { e.Sequence, e.EntryBytes, e.EntryType, e.CaseId, e.AuthorAgency })
             .ToListAsync(ct);
+        // Audited when it discloses an entry this agency was not shown before; read-audit entries are not new content
+        // (else every re-check of a replica would be the news of the next one).
+        var content = rows.Where(r => r.EntryType != ChildFileReadAudit.EntryType).Select(r => r.Sequence).DefaultIfEmpty(-1).Max();
+        if (content >= 0 && content > await audit.DisclosedThroughAsync(request.ChildFileId, reader, call, ct))
+            await audit.RecordAsync(reader, call, [(request.ChildFileId, null)], ct, disclosedThrough: content);
         var reply = new V1.ChildFileRecord { ChildFileId = request.ChildFileId, TreeHead = ToProto(head) };
         foreach (var row in rows)
             reply.Entries.Add(new V1.LedgerEntry
@@ -49,6 +54,51 @@ public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, Age
                 AuthorAgencyCode = row.AuthorAgency,
             });
         return reply;
+    }
+
+    public override async Task<V1.ChildFileReads> ListChildFileReads(V1.ListChildFileReadsRequest request, ServerCallContext context)
+    {
+        var errors = new FieldErrors();
+        errors.Required("child_file_id", request.ChildFileId, LedgerEntry.MaxIdLength);
+        errors.Required("agency_code", request.AgencyCode, LedgerEntry.MaxAgencyCodeLength);
+        if (!string.IsNullOrWhiteSpace(request.AgencyCode) && agencies.Find(request.AgencyCode) is null)
+            errors.Add("agency_code", $"'{request.AgencyCode}' is not a registered agency");
+        errors.ThrowIfAny();
+        const string call = "Ledger/ListChildFileReads";
+        var reader = ChildFileReader.From(request.AgencyCode, request.Purpose, request.ReaderRole);
+
+        var ct = context.CancellationToken;
+        await RequirePartyAsync(call, request.ChildFileId, request.AgencyCode, ct);
+        var rows = await db.LedgerEntries.AsNoTracking()
+            .Where(e => e.ChildFileId == request.ChildFileId && e.EntryType == ChildFileReadAudit.EntryType)
+            .OrderBy(e => e.Sequence).Select(e => new { e.Sequence, e.EntryBytes }).ToListAsync(ct);
+        var reply = new V1.ChildFileReads { ChildFileId = request.ChildFileId };
+        foreach (var row in rows)
+        {
+            var entry = LedgerEntry.Parse(row.EntryBytes);
+            if (ChildFileReadAudit.Decode(entry) is not { } read) continue;
+            reply.Reads.Add(new V1.ChildFileRead
+            {
+                Index = row.Sequence,
+                ReaderAgencyCode = entry.AuthorAgencyCode,
+                ReaderRole = entry.AuthorRole,
+                Call = read.Call,
+                Purpose = read.Purpose,
+                CaseIds = { read.Cases },
+                ReadAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(entry.RecordedAt),
+            });
+        }
+        // The trail tells who holds the file: listing it is a read too (recorded after, so not in this answer).
+        await audit.RecordAsync(reader, call, [(request.ChildFileId, null)], ct);
+        return reply;
+    }
+
+    private async Task RequirePartyAsync(string call, string childFileId, string agencyCode, CancellationToken ct)
+    {
+        if (await ChildFileParties.IsPartyAsync(db, childFileId, agencyCode, ct)) return;
+        var reason = $"agency '{agencyCode}' is not party to child file {childFileId}";
+        audit.Refused(call, agencyCode, reason);
+        throw new RpcException(new Status(StatusCode.PermissionDenied, reason));
     }
 
     public override async Task<V1.SignedTreeHead> GetLatestTreeHead(V1.GetLatestTreeHeadRequest request, ServerCallContext context) =>

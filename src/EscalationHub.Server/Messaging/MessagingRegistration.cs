@@ -43,6 +43,7 @@ public static class MessagingRegistration
             },
             (e, context) =>
             {
+                e.UseConsumeFilter(typeof(SenderCheckFilter<>), context); // a command acts only for the agency that sent it
                 e.ConfigureConsumer<RaiseConcernConsumer>(context);
                 e.ConfigureConsumer<AcknowledgeConcernConsumer>(context);
                 e.ConfigureConsumer<DecideConcernConsumer>(context);

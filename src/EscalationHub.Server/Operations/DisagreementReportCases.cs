@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 namespace EscalationHub.Server.Operations;
 
 /// <summary>Disagreements opened in the period, for the partnership's report: stage reached, area, agency pair, profile,
-/// time to resolve, deadlines missed (a stage escalated by the clock), feedback given and where learning was sent.
+/// time to resolve, deadlines missed (a stage escalated by the clock), feedback given and the themes of the learning.
 /// Read from the stored events; summaries, records and the text of feedback and learning are never read out.</summary>
 public sealed class DisagreementReportCases(HubDbContext db) : IReportCaseSource
 {
@@ -30,13 +30,13 @@ public sealed class DisagreementReportCases(HubDbContext db) : IReportCaseSource
             var history = events[d.Id].ToList();
             var opened = history.OfType<DisagreementOpened>().FirstOrDefault();
             var resolved = history.OfType<Resolved>().FirstOrDefault();
-            var learning = history.OfType<LearningCaptured>().FirstOrDefault();
+            var learning = history.OfType<LearningCaptured>().ToList();
             IEnumerable<string> others = opened?.Responders.Select(r => r.AgencyCode).Order(StringComparer.Ordinal) ?? Enumerable.Empty<string>();
             return new ReportCase("disagreement", $"Stage {d.CurrentStage} ({d.Status})", opened?.Area.ToString() ?? "unknown",
                 $"{d.RaisedByAgency} → {string.Join(" + ", others)}", d.ProfileId, d.OpenedAt,
                 resolved is null ? null : Math.Max(0, (resolved.At - d.OpenedAt).TotalHours),
                 history.OfType<Escalated>().Any(e => e.Auto), history.OfType<FeedbackGiven>().Any(),
-                learning is null ? null : $"learning sent to {learning.ReportTo}");
+                learning.Count == 0 ? null : learning.SelectMany(l => l.Themes ?? []).Distinct().Order().Select(t => t.Code()).ToList());
         }).ToList();
     }
 }

@@ -16,6 +16,8 @@ public static class HubTelemetry
     public static readonly Counter<long> MessagesApplied = Meter.CreateCounter<long>("escalationhub.messages.applied", "{message}", "Messages to the hub applied exactly once");
     public static readonly Counter<long> MessagesDeadLettered = Meter.CreateCounter<long>("escalationhub.messages.dead_lettered", "{message}", "Messages moved to an error queue");
     public static readonly Counter<long> MessagesRedriven = Meter.CreateCounter<long>("escalationhub.messages.redriven", "{message}", "Dead letters sent back by an operator");
+    public static readonly Counter<long> ReadsRefused = Meter.CreateCounter<long>("escalationhub.reads.refused", "{read}", "Reads of a child file or case refused to an agency not party to it");
+    public static readonly Counter<long> CommandsRefused = Meter.CreateCounter<long>("escalationhub.commands.refused", "{message}", "Bus commands refused because the agency they act for is not the agency that sent them");
 
     /// <summary>Starts the span for sending one outbox message, as a child of the trace that committed it.</summary>
     public static Activity? StartOutboxSend(string? traceParent, string messageType, string destination)

@@ -19,7 +19,7 @@ public sealed record ReportCase(
     double? HoursToResolve,   // null while unresolved
     bool DeadlineMissed,
     bool FeedbackGiven,       // the raiser was told the outcome
-    string? LearningTheme);
+    IReadOnlyList<string>? LearningThemes); // codes of the learning vocabulary (never its free text); null: no learning
 
 /// <summary>One kind of case the report counts. Concerns come first; the escalation engine registers a source for
 /// disagreements (services.AddScoped&lt;IReportCaseSource, ...&gt;()) and its rows join every table and the CSV.</summary>
@@ -73,7 +73,9 @@ public sealed class BuildPartnershipReport(IEnumerable<IReportCaseSource> source
         var groups = new List<ReportGroup>();
         foreach (var dimension in Dimensions)
         {
-            groups.AddRange(cases.GroupBy(c => Value(c, dimension)).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
+            // A case counts once under each value it has (a disagreement's learning may have several themes).
+            groups.AddRange(cases.SelectMany(c => Values(c, dimension).Select(v => (Value: v, Case: c)))
+                .GroupBy(p => p.Value, p => p.Case).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
             {
                 var hours = g.Where(c => c.HoursToResolve is not null).Select(c => c.HoursToResolve!.Value).Order().ToArray();
                 return new ReportGroup(dimension, g.Key, g.Count(), hours.Length,
@@ -84,15 +86,20 @@ public sealed class BuildPartnershipReport(IEnumerable<IReportCaseSource> source
         return new ReportResult(from, to, cases.Count, groups);
     }
 
-    private static string Value(ReportCase c, string dimension) => dimension switch
+    private static IEnumerable<string> Values(ReportCase c, string dimension) => dimension switch
     {
-        "kind" => c.Kind,
-        "stage reached" => c.StageReached,
-        "area" => c.Area,
-        "agency pair" => c.AgencyPair,
-        "profile" => c.Profile,
-        "learning theme" => c.LearningTheme ?? "(none recorded)",
-        _ => "",
+        "kind" => [c.Kind],
+        "stage reached" => [c.StageReached],
+        "area" => [c.Area],
+        "agency pair" => [c.AgencyPair],
+        "profile" => [c.Profile],
+        "learning theme" => c.LearningThemes switch
+        {
+            null => ["(none recorded)"],
+            [] => ["(not themed)"], // learning captured before the vocabulary existed
+            var themes => themes.Distinct(StringComparer.Ordinal),
+        },
+        _ => [""],
     };
 
     public static string ToCsv(ReportResult report)

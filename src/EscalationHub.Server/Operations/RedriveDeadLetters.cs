@@ -42,6 +42,13 @@ public sealed class RedriveDeadLetters(HubDbContext db, IBus bus, ErrorQueueClea
                 continue;
             }
 
+            if (letter.Reason.StartsWith(Messaging.SenderCheck.ReasonPrefix, StringComparison.Ordinal))
+            {
+                // Sent by one agency acting for another: no fix makes it right, and a redrive would come from the hub's own user.
+                outcomes.Add(new RedriveOutcome(letter.Id, false, "refused for its sender: a message acting for another agency is never redriven"));
+                continue;
+            }
+
             var envelope = Envelopes.Read(letter.Envelope);
             if (envelope.Message is null || envelope.ClrType is null)
             {

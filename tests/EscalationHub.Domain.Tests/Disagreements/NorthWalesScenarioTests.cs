@@ -78,7 +78,7 @@ public class NorthWalesScenarioTests
 
         var feedback = Assert.IsType<FeedbackGiven>(Assert.Single(s.Do((d, now) => d.GiveFeedback("LA-CSC", "Mediation arranged", now))));
         Assert.Equal("SCH-101", feedback.To);
-        s.Do((d, now) => d.CaptureLearning("SCH-101", "Threshold document unclear on bruising in non-mobile babies", now));
+        s.Do((d, now) => d.CaptureLearning("SCH-101", "Threshold document unclear on bruising in non-mobile babies", [LearningTheme.ThresholdUnderstanding], now));
         Assert.IsType<Closed>(Assert.Single(s.Do((d, now) => d.Close("SCH-101", now))));
         Assert.Equal(DisagreementStatus.Closed, s.Disagreement.Status);
     }

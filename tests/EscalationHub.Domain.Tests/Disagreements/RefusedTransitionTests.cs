@@ -89,9 +89,20 @@ public class RefusedTransitionTests
         var s = Resolved();
         s.Do((d, now) => d.GiveFeedback("LA-CSC", "Assessment started", now));
         s.Do((d, now) => d.Close("SCH-101", now));
-        Assert.Contains("closed", Refused(() => s.Disagreement.CaptureLearning("SCH-101", "late", s.Now)).Reason);
+        Assert.Contains("closed", Refused(() => s.Disagreement.CaptureLearning("SCH-101", "late", [LearningTheme.Other], s.Now)).Reason);
         Assert.Contains("closed", Refused(() => s.Disagreement.RecordDiscussion("SCH-101", s.Now, "x", [], false, s.Now)).Reason);
         Assert.Contains("closed", Refused(() => s.Disagreement.Close("SCH-101", s.Now)).Reason);
+    }
+
+    [Fact]
+    public void Learning_needs_at_least_one_theme_and_keeps_each_theme_once_in_vocabulary_order()
+    {
+        var s = Resolved();
+        Assert.Equal("learning needs at least one theme", Refused(() => s.Disagreement.CaptureLearning("SCH-101", "text", [], s.Now)).Reason);
+        s.Do((d, now) => d.CaptureLearning("SCH-101", "text", [LearningTheme.RoleClarity, LearningTheme.Communication, LearningTheme.RoleClarity], now));
+        Assert.Equal([LearningTheme.Communication, LearningTheme.RoleClarity], s.Disagreement.State.Learning.Single().Themes);
+        Assert.Equal(["threshold-understanding", "information-sharing", "communication", "escalation-timeliness", "role-clarity", "record-keeping", "other"],
+            LearningThemes.Codes);
     }
 
     [Fact]

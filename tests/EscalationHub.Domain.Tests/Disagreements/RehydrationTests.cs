@@ -15,7 +15,7 @@ public class RehydrationTests
         s.At("2027-01-12T10:00:00").Meeting("LA-CSC");
         s.Do((d, now) => d.Resolve("LA-CSC", "Agreed: strategy discussion", [new("LA-CSC", "convene a strategy discussion", Utc("2027-01-13T17:00:00"))], now));
         s.Do((d, now) => d.GiveFeedback("LA-CSC", "Strategy discussion convened", now));
-        s.Do((d, now) => d.CaptureLearning("SCH-101", "Share threshold guidance with schools", now));
+        s.Do((d, now) => d.CaptureLearning("SCH-101", "Share threshold guidance with schools", [LearningTheme.InformationSharing, LearningTheme.ThresholdUnderstanding], now));
         return s;
     }
 

@@ -21,15 +21,16 @@ public sealed class TestBus : IAsyncDisposable
     public ConcurrentQueue<DisagreementNotice> Notices { get; }
 
     /// <param name="agencyQueue">Listen on this agency's queue as its adapter would, recording disagreement notices.</param>
-    public static async Task<TestBus> StartAsync(RabbitMqNode broker, string? agencyQueue = null, string virtualHost = "/")
+    /// <param name="user">The broker user to connect as (default guest); e.g. an agency's own, with its password from compose/.env.</param>
+    public static async Task<TestBus> StartAsync(RabbitMqNode broker, string? agencyQueue = null, string virtualHost = "/", string? user = null)
     {
         var notices = new ConcurrentQueue<DisagreementNotice>();
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
             cfg.Host("127.0.0.1", (ushort)broker.Port, virtualHost, h =>
             {
-                h.Username("guest");
-                h.Password("guest");
+                h.Username(user ?? "guest");
+                h.Password(user is null ? "guest" : DevBrokerUsers.PasswordOf(user));
             });
             cfg.ConfigureJsonSerializerOptions(options =>
             {
