@@ -2,6 +2,7 @@ using System.Text.Json;
 using EscalationHub.Contracts.Messages;
 using AreaOfDisagreement = EscalationHub.Domain.Policies.AreaOfDisagreement;
 using FinalOutcome = EscalationHub.Domain.Policies.FinalOutcome;
+using LearningThemes = EscalationHub.Domain.Disagreements.LearningThemes;
 using Microsoft.Extensions.Logging;
 
 namespace EscalationHub.Adapters.Runtime.AgencySystem;
@@ -44,7 +45,8 @@ public sealed record DisagreementCommand(
     string? RecordId,
     IReadOnlyList<AgreedActionItem> AgreedActions,
     FinalOutcome? Outcome,
-    string? DecidedBy);
+    string? DecidedBy,
+    IReadOnlyList<string>? Themes = null);
 
 /// <summary>Disagreement commands from an agency system: read from JSON (or built by a format mapper, e.g. FHIR Task),
 /// checked against what the agency is party to, and sent to the hub as the bus command it consumes
@@ -174,6 +176,18 @@ public sealed class AgencyDisagreements(AgencyAdapters adapters, HubSender hub, 
             }
         }
 
+        List<string>? themes = null;
+        if (kind == DisagreementCommandKinds.RecordLearning)
+        {
+            // Coded themes (the partnership counts learning by theme); the free text stays in "learning".
+            themes = Strings(body, "themes", errors);
+            if (themes.Count == 0 && !errors.Has("themes"))
+                errors.Add("themes", "is required: one or more of " + string.Join(", ", LearningThemes.Codes.Select(c => $"\"{c}\"")));
+            for (var i = 0; i < themes.Count; i++)
+                if (!LearningThemes.TryParse(themes[i], out _))
+                    errors.Add($"themes[{i}]", "must be one of " + string.Join(", ", LearningThemes.Codes.Select(c => $"\"{c}\"")));
+        }
+
         FinalOutcome? outcome = null;
         string? decidedBy = null;
         if (kind == DisagreementCommandKinds.DecideFinalOutcome)
@@ -186,7 +200,7 @@ public sealed class AgencyDisagreements(AgencyAdapters adapters, HubSender hub, 
         if (errors.HasErrors) return null;
         return new DisagreementCommand(kind!, commandId!.Trim(), role!.Trim(), disagreementId?.Trim(), concernId, childFileIds, responders, area, harm,
             string.IsNullOrWhiteSpace(profileId) ? null : profileId.Trim(), infantNai, text?.Trim(), heldAt, attendees, isMeeting, recordId?.Trim(),
-            actions, outcome, decidedBy?.Trim());
+            actions, outcome, decidedBy?.Trim(), themes);
     }
 
     /// <summary>Checks the command against what this agency is party to and sends it to the hub (with the broker's
@@ -231,7 +245,7 @@ public sealed class AgencyDisagreements(AgencyAdapters adapters, HubSender hub, 
             DisagreementCommandKinds.Resolve => new ResolveDisagreement(c.DisagreementId!, by, c.Text!, c.AgreedActions),
             DisagreementCommandKinds.DecideFinalOutcome => new DecideFinalOutcome(c.DisagreementId!, by, c.Outcome!.Value.ToString(), c.DecidedBy!, c.Text!),
             DisagreementCommandKinds.GiveFeedback => new GiveFeedback(c.DisagreementId!, by, c.Text!),
-            DisagreementCommandKinds.RecordLearning => new RecordLearning(c.DisagreementId!, by, c.Text!),
+            DisagreementCommandKinds.RecordLearning => new RecordLearning(c.DisagreementId!, by, c.Text!, c.Themes),
             DisagreementCommandKinds.Close => new CloseDisagreement(c.DisagreementId!, by),
             _ => throw new ArgumentException($"unknown kind {c.Kind}", nameof(c)),
         };

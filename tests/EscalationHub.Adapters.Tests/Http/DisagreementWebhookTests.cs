@@ -114,7 +114,7 @@ public sealed class DisagreementWebhookTests : IAsyncLifetime
             $$"""{"kind":"disagreement.resolve","commandId":"c3","by":{"role":"Team manager"},"disagreementId":"{{Dg}}","summary":"Assessment agreed","agreedActions":[{"who":"CSC","what":"Child and family assessment","byWhen":"2026-12-09T17:00:00Z"}]}""",
             $$"""{"kind":"disagreement.decide-final-outcome","commandId":"c4","by":{"role":"Head of service"},"disagreementId":"{{Dg}}","outcome":"case-file-audit","decidedBy":"Partnership chair","summary":"Audit"}""",
             $$"""{"kind":"disagreement.give-feedback","commandId":"c5","by":{"role":"Team manager"},"disagreementId":"{{Dg}}","summary":"Assessment under way"}""",
-            $$"""{"kind":"disagreement.record-learning","commandId":"c6","by":{"role":"Team manager"},"disagreementId":"{{Dg}}","learning":"Weight data to the front door"}""",
+            $$"""{"kind":"disagreement.record-learning","commandId":"c6","by":{"role":"Team manager"},"disagreementId":"{{Dg}}","learning":"Weight data to the front door","themes":["information-sharing","threshold-understanding"]}""",
             $$"""{"kind":"disagreement.close","commandId":"c7","by":{"role":"Team manager"},"disagreementId":"{{Dg}}"}""",
         ];
 
@@ -129,7 +129,9 @@ public sealed class DisagreementWebhookTests : IAsyncLifetime
         Assert.Equal(new AgreedActionItem("CSC", "Child and family assessment", DateTimeOffset.Parse("2026-12-09T17:00:00Z")), Assert.Single(resolved.AgreedActions));
         Assert.Equal(("CaseFileAudit", "Partnership chair"), (Assert.Single(sent.OfType<DecideFinalOutcome>()).Outcome, sent.OfType<DecideFinalOutcome>().Single().DecidedBy));
         Assert.Single(sent.OfType<GiveFeedback>());
-        Assert.Equal("Weight data to the front door", Assert.Single(sent.OfType<RecordLearning>()).Learning);
+        var learning = Assert.Single(sent.OfType<RecordLearning>());
+        Assert.Equal("Weight data to the front door", learning.Learning);
+        Assert.Equal(["information-sharing", "threshold-understanding"], learning.Themes);
         Assert.Single(sent.OfType<CloseDisagreement>());
         Assert.All(sent, m => Assert.Equal(Agency, ((ActorRef)m.GetType().GetProperty("By")!.GetValue(m)!).AgencyCode));
     }
@@ -190,6 +192,8 @@ public sealed class DisagreementWebhookTests : IAsyncLifetime
     [InlineData("""{"kind":"disagreement.record-discussion","commandId":"x","by":{"role":"TM"},"disagreementId":"{dg}","summary":"s","heldAt":"last tuesday"}""", "heldAt")]
     [InlineData("""{"kind":"disagreement.record-discussion","commandId":"x","by":{"role":"TM"},"disagreementId":"{dg}","summary":"s","heldAt":"2026-11-24T10:00:00Z","meeting":"yes"}""", "meeting")]
     [InlineData("""{"kind":"disagreement.approve-record","commandId":"x","by":{"role":"TM"},"disagreementId":"{dg}"}""", "recordId")]
+    [InlineData("""{"kind":"disagreement.record-learning","commandId":"x","by":{"role":"TM"},"disagreementId":"{dg}","learning":"l"}""", "themes")]
+    [InlineData("""{"kind":"disagreement.record-learning","commandId":"x","by":{"role":"TM"},"disagreementId":"{dg}","learning":"l","themes":["blame"]}""", "themes[0]")]
     [InlineData("""{"kind":"disagreement.resolve","commandId":"x","by":{"role":"TM"},"disagreementId":"{dg}","summary":"s","agreedActions":[{"who":"CSC","what":"w","byWhen":"soon"}]}""", "agreedActions[0].byWhen")]
     [InlineData("""{"kind":"disagreement.decide-final-outcome","commandId":"x","by":{"role":"TM"},"disagreementId":"{dg}","summary":"s","decidedBy":"chair","outcome":"coin-toss"}""", "outcome")]
     [InlineData("""{"kind":"disagreement.open","commandId":"x","by":{"role":"TM"},"concernId":"{concern}","harmLevel":"standard","summary":"s"}""", "area")]
