@@ -6,8 +6,8 @@ using M = EscalationHub.Contracts.Messages;
 namespace EscalationHub.IntegrationTests;
 
 /// <summary>Nothing accepted is lost or applied twice, whatever fails. While a load generator raises concerns and walks
-/// disagreements from open to resolved (gRPC for the idempotent calls, bus commands for the steps, as adapters send
-/// them), each fault is injected in turn: (a) the hub killed with SIGKILL and restarted, (b) the RabbitMQ node stopped
+/// disagreements from open to resolved (gRPC with idempotency keys or request ids for opening and escalating, bus
+/// commands for the records and the resolution, as adapters send them), each fault is injected in turn: (a) the hub killed with SIGKILL and restarted, (b) the RabbitMQ node stopped
 /// and restarted, (c) the social care adapter stopped for a while, (d) messages delivered twice and out of order,
 /// (e) a poison message. After each, the load pauses and a <see cref="Reconciliation"/> compares what the clients were
 /// told was accepted with the hub's store, the ledger, the outbox, and each adapter's inbox and verified replica of the

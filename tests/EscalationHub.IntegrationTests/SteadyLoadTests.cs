@@ -161,7 +161,7 @@ public sealed class SteadyLoadTests(RabbitMqNode broker, ITestOutputHelper outpu
         Row("raise -> referral confirmed by the broker (hub outbox)", sent);
         Row("raise -> decided by social care at its adapter", decided);
         Row("raise -> decision committed on the hub's ledger", committed);
-        Row("OpenDisagreement over gRPC (committed, answered)",
+        Row("OpenDisagreement / EscalateDisagreement over gRPC (committed)",
             workload.Disagreements.SelectMany(d => d.Steps).Where(s => s.CallTime is not null).Select(s => s.CallTime!.Value.TotalMilliseconds));
         Row("disagreement step: bus send -> committed on the hub", steps);
         return table.ToString();

@@ -8,8 +8,9 @@ namespace EscalationHub.IntegrationTests.Infrastructure;
 
 /// <summary>Clients of the hub as careful agencies behave: the hospital raises concerns about children over gRPC and
 /// opens disagreements about them (both idempotent by key, so a call whose answer was lost is retried with the same
-/// key), then the parties move each disagreement on with bus commands, as their adapters do (each command has its own
-/// MessageId and is resent with the same id until the broker confirms it). The workload keeps the client-side book:
+/// key), then the parties move each disagreement on: the escalation over gRPC with a request id (retried with the same
+/// id), the records and the resolution with bus commands, as their adapters do (each command has its own MessageId and
+/// is resent with the same id until the broker confirms it). The workload keeps the client-side book:
 /// what the hub or the broker said it accepted, and when it was sent, for the reconciliation and the latency figures.
 /// Anything sent whose outcome the client never learnt is recorded as in doubt.</summary>
 public sealed class Workload(TestHub hub, TestBus bus)
@@ -131,8 +132,22 @@ public sealed class Workload(TestHub hub, TestBus bus)
         };
         foreach (var (name, command, events) in script)
         {
-            var messageId = Guid.NewGuid();
             var stepSentAt = DateTimeOffset.UtcNow;
+            if (command is M.EscalateDisagreement escalate)
+            {
+                // Over gRPC, retried with the same request id until answered: the hub applies it once.
+                var request = new EscalateDisagreementRequest
+                {
+                    DisagreementId = id, By = new Actor { AgencyCode = escalate.By.AgencyCode, Role = escalate.By.Role }, Reason = escalate.Reason,
+                    RequestId = Guid.NewGuid().ToString(),
+                };
+                var stepWatch = Stopwatch.StartNew();
+                if (await CallAsync($"EscalateDisagreement {id} {request.RequestId}",
+                        deadline => hub.Escalations.EscalateDisagreementAsync(request, deadline: deadline).ResponseAsync) is null) return;
+                run.Accepted(new Step(name, events, stepSentAt, stepWatch.Elapsed, null));
+                continue;
+            }
+            var messageId = Guid.NewGuid();
             if (!await SendUntilConfirmedAsync($"{name} on {id} ({messageId})", command, messageId)) return;
             run.Accepted(new Step(name, events, stepSentAt, null, messageId));
             if (!await WaitUntilAppliedAsync(id, run.ExpectedEvents.Count)) return;
