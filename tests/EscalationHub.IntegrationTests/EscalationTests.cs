@@ -147,6 +147,52 @@ public sealed class EscalationTests(EmbeddedHub fixture) : IClassFixture<Embedde
         Assert.Contains("final stage", error.Status.Detail);
     }
 
+    [Fact]
+    public async Task A_step_retried_with_the_same_request_id_is_applied_once()
+    {
+        var child = await ChildFileAsync(hub);
+        var d = await hub.Escalations.OpenDisagreementAsync(Open(child, profile: "london-pa4-kingston-richmond"));
+        var escalate = new EscalateDisagreementRequest { DisagreementId = d.DisagreementId, By = As("uhl-health"), Reason = "No agreement", RequestId = "esc-1" };
+
+        var first = await hub.Escalations.EscalateDisagreementAsync(escalate);
+        var retry = await hub.Escalations.EscalateDisagreementAsync(escalate); // as after an answer lost to a timeout
+        var again = await hub.Escalations.EscalateDisagreementAsync(new EscalateDisagreementRequest(escalate) { RequestId = "esc-2" });
+
+        Assert.Equal((2, 2), (first.CurrentStage.Stage, retry.CurrentStage.Stage));
+        Assert.Equal(first.Version, retry.Version);
+        Assert.Equal(3, again.CurrentStage.Stage); // a new request id is a new escalation
+        Assert.Equal(["opened", "stage-entered", "escalated", "stage-entered", "escalated", "stage-entered"], Types(d.DisagreementId));
+    }
+
+    [Fact]
+    public async Task A_refused_step_records_nothing_so_its_request_id_is_refused_again_with_the_reason()
+    {
+        var child = await ChildFileAsync(hub);
+        var d = await hub.Escalations.OpenDisagreementAsync(Open(child, profile: "london-pa4-kingston-richmond"));
+        var resolve = Resolve(d.DisagreementId);
+        resolve.RequestId = "res-1";
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => hub.Escalations.ResolveDisagreementAsync(resolve).ResponseAsync);
+        var again = await Assert.ThrowsAsync<RpcException>(() => hub.Escalations.ResolveDisagreementAsync(resolve).ResponseAsync);
+
+        Assert.Equal((StatusCode.FailedPrecondition, StatusCode.FailedPrecondition), (refused.StatusCode, again.StatusCode));
+        Assert.Contains("until a record of the discussion has been added", again.Status.Detail);
+        Assert.Equal(["opened", "stage-entered"], Types(d.DisagreementId));
+    }
+
+    private List<string> Types(string disagreementId)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={hub.DatabasePath};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT Type FROM DisagreementEvents WHERE DisagreementId = $id ORDER BY Sequence";
+        command.Parameters.AddWithValue("$id", disagreementId);
+        using var reader = command.ExecuteReader();
+        var types = new List<string>();
+        while (reader.Read()) types.Add(reader.GetString(0));
+        return types;
+    }
+
     private static ResolveDisagreementRequest Resolve(string id) => new()
     {
         DisagreementId = id, By = As("leics-socialcare"), Summary = "CSC will hold a strategy discussion today.",

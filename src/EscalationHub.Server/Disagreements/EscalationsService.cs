@@ -1,8 +1,11 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using EscalationHub.Domain.Disagreements;
 using EscalationHub.Server.Agencies;
 using EscalationHub.Server.Grpc;
 using EscalationHub.Server.Ledger;
+using EscalationHub.Server.Messaging;
 using EscalationHub.Server.Store;
 using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
@@ -24,31 +27,31 @@ public sealed class EscalationsService(IServiceProvider services, HubUnitOfWork 
 
     public override async Task<V1.Disagreement> RecordDiscussion(V1.RecordDiscussionRequest r, ServerCallContext context) =>
         await ChangeAsync<RecordDiscussionHandler>((h, ct) => h.HandleAsync(new M.RecordDiscussion(
-            r.DisagreementId, Actor(r.By), r.HeldAt?.ToDateTimeOffset() ?? default, r.Summary, r.Attendees, r.IsMeeting), ct), context);
+            r.DisagreementId, Actor(r.By), r.HeldAt?.ToDateTimeOffset() ?? default, r.Summary, r.Attendees, r.IsMeeting), ct), context, r.DisagreementId, r.By, r.RequestId);
 
     public override async Task<V1.Disagreement> ApproveRecord(V1.ApproveRecordRequest r, ServerCallContext context) =>
-        await ChangeAsync<ApproveDisagreementRecordHandler>((h, ct) => h.HandleAsync(new M.ApproveDisagreementRecord(r.DisagreementId, Actor(r.By), r.RecordId), ct), context);
+        await ChangeAsync<ApproveDisagreementRecordHandler>((h, ct) => h.HandleAsync(new M.ApproveDisagreementRecord(r.DisagreementId, Actor(r.By), r.RecordId), ct), context, r.DisagreementId, r.By, r.RequestId);
 
     public override async Task<V1.Disagreement> EscalateDisagreement(V1.EscalateDisagreementRequest r, ServerCallContext context) =>
-        await ChangeAsync<EscalateDisagreementHandler>((h, ct) => h.HandleAsync(new M.EscalateDisagreement(r.DisagreementId, Actor(r.By), r.Reason), ct), context);
+        await ChangeAsync<EscalateDisagreementHandler>((h, ct) => h.HandleAsync(new M.EscalateDisagreement(r.DisagreementId, Actor(r.By), r.Reason), ct), context, r.DisagreementId, r.By, r.RequestId);
 
     public override async Task<V1.Disagreement> ResolveDisagreement(V1.ResolveDisagreementRequest r, ServerCallContext context) =>
         await ChangeAsync<ResolveDisagreementHandler>((h, ct) => h.HandleAsync(new M.ResolveDisagreement(r.DisagreementId, Actor(r.By), r.Summary,
-            r.AgreedActions.Select(a => new M.AgreedActionItem(a.Who, a.What, a.ByWhen?.ToDateTimeOffset() ?? default)).ToList()), ct), context);
+            r.AgreedActions.Select(a => new M.AgreedActionItem(a.Who, a.What, a.ByWhen?.ToDateTimeOffset() ?? default)).ToList()), ct), context, r.DisagreementId, r.By, r.RequestId);
 
     public override async Task<V1.Disagreement> DecideFinalOutcome(V1.DecideFinalOutcomeRequest r, ServerCallContext context) =>
         await ChangeAsync<DecideFinalOutcomeHandler>((h, ct) => h.HandleAsync(new M.DecideFinalOutcome(r.DisagreementId, Actor(r.By),
-            r.Outcome == V1.FinalOutcome.Unspecified ? "" : r.Outcome.ToString(), r.DecidedBy, r.Summary), ct), context);
+            r.Outcome == V1.FinalOutcome.Unspecified ? "" : r.Outcome.ToString(), r.DecidedBy, r.Summary), ct), context, r.DisagreementId, r.By, r.RequestId);
 
     public override async Task<V1.Disagreement> GiveFeedback(V1.GiveFeedbackRequest r, ServerCallContext context) =>
-        await ChangeAsync<GiveFeedbackHandler>((h, ct) => h.HandleAsync(new M.GiveFeedback(r.DisagreementId, Actor(r.By), r.Summary), ct), context);
+        await ChangeAsync<GiveFeedbackHandler>((h, ct) => h.HandleAsync(new M.GiveFeedback(r.DisagreementId, Actor(r.By), r.Summary), ct), context, r.DisagreementId, r.By, r.RequestId);
 
     public override async Task<V1.Disagreement> RecordLearning(V1.RecordLearningRequest r, ServerCallContext context) =>
         await ChangeAsync<RecordLearningHandler>((h, ct) => h.HandleAsync(new M.RecordLearning(r.DisagreementId, Actor(r.By), r.Learning,
-            r.Themes.Select(DisagreementMapping.ThemeCode).ToList()), ct), context);
+            r.Themes.Select(DisagreementMapping.ThemeCode).ToList()), ct), context, r.DisagreementId, r.By, r.RequestId);
 
     public override async Task<V1.Disagreement> CloseDisagreement(V1.CloseDisagreementRequest r, ServerCallContext context) =>
-        await ChangeAsync<CloseDisagreementHandler>((h, ct) => h.HandleAsync(new M.CloseDisagreement(r.DisagreementId, Actor(r.By)), ct), context);
+        await ChangeAsync<CloseDisagreementHandler>((h, ct) => h.HandleAsync(new M.CloseDisagreement(r.DisagreementId, Actor(r.By)), ct), context, r.DisagreementId, r.By, r.RequestId);
 
     public override async Task<V1.Disagreement> GetDisagreement(V1.GetDisagreementRequest r, ServerCallContext context)
     {
@@ -131,14 +134,40 @@ public sealed class EscalationsService(IServiceProvider services, HubUnitOfWork 
     }
 
     /// <summary>Runs a change in the group commit; watchers and the scheduler are woken once it has committed.</summary>
-    private async Task<V1.Disagreement> ChangeAsync<THandler>(Func<THandler, CancellationToken, Task<Disagreement>> change, ServerCallContext context)
+    /// <remarks>With a request id the change is recorded in the inbox with it, as a bus command is with its message
+    /// id, so a client that lost the answer (a timeout, a hub restart) can retry without applying it twice.</remarks>
+    private async Task<V1.Disagreement> ChangeAsync<THandler>(Func<THandler, CancellationToken, Task<Disagreement>> change, ServerCallContext context,
+        string disagreementId = "", V1.Actor? by = null, string requestId = "")
         where THandler : notnull
     {
+        if (requestId.Length > 100) throw FieldErrors.Single(StatusCode.InvalidArgument, "request_id", "must be at most 100 characters");
         var handler = services.GetRequiredService<THandler>();
-        var disagreement = await unitOfWork.ExecuteAsync(ct => change(handler, ct), context.CancellationToken);
+        var disagreement = await unitOfWork.ExecuteAsync(async ct =>
+        {
+            if (requestId == "") return await change(handler, ct);
+            var id = RequestMessageId(by?.AgencyCode ?? "", disagreementId, requestId);
+            if (await db.Inbox.AnyAsync(i => i.MessageId == id, ct)) return (await store.LoadAsync(disagreementId, ct)).Disagreement;
+            try
+            {
+                db.Inbox.Add(new InboxMessage { MessageId = id, MessageType = $"grpc:{typeof(THandler).Name}", ProcessedAt = clock.GetUtcNow() });
+                var changed = await change(handler, ct);
+                await db.SaveChangesAsync(ct);
+                return changed;
+            }
+            catch
+            {
+                db.ChangeTracker.Clear(); // a refused change records nothing, not even its request id
+                throw;
+            }
+        }, context.CancellationToken);
         store.AfterCommit(disagreement.Id);
         return View(disagreement);
     }
+
+    /// <summary>The inbox id of a request: derived from the agency, the disagreement and the request id, so neither two
+    /// agencies nor one id reused on another disagreement collide (a replay never skips the party check elsewhere).</summary>
+    private static Guid RequestMessageId(string agencyCode, string disagreementId, string requestId) =>
+        new(SHA256.HashData(Encoding.UTF8.GetBytes($"grpc\u001f{agencyCode}\u001f{disagreementId}\u001f{requestId}")).AsSpan(0, 16));
 
     private V1.Disagreement View(Disagreement d) => DisagreementMapping.ToProto(d, clock.GetUtcNow());
 

@@ -57,7 +57,8 @@ public static class OperationsRegistration
         services.AddOpenTelemetry()
             .WithTracing(t => t.AddSource(HubTelemetry.Name).AddAspNetCoreInstrumentation(o =>
                 o.Filter = http => !http.Request.Path.StartsWithSegments("/metrics") && !http.Request.Path.StartsWithSegments("/api")))
-            .WithMetrics(m => m.AddMeter(HubTelemetry.Name).AddAspNetCoreInstrumentation().AddPrometheusExporter());
+            // System.Runtime: the runtime's own meter (GC heap, working set, thread pool), for memory over time.
+            .WithMetrics(m => m.AddMeter(HubTelemetry.Name, "System.Runtime").AddAspNetCoreInstrumentation().AddPrometheusExporter());
 
         services.AddSingleton(new DashboardHosts(DashboardHosting.ConfigureListeners(builder)));
         return builder;

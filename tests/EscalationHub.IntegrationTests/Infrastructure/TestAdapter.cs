@@ -34,8 +34,9 @@ public sealed class TestAdapter : IAsyncDisposable
         StartAsync(Kind.SocialCare, brokerUri, agencyCode, extra, waitUntilHealthy, hubAddress);
 
     /// <summary>The bare runtime (tests/EscalationHub.TestAdapter) playing any agency, e.g. the raising hospital.</summary>
-    public static Task<TestAdapter> StartRuntimeOnlyAsync(string brokerUri, string agencyCode, string? hubAddress) =>
-        StartProjectAsync("tests/EscalationHub.TestAdapter", "EscalationHub.TestAdapter", brokerUri, agencyCode, hubAddress, null, true, mllp: false);
+    public static Task<TestAdapter> StartRuntimeOnlyAsync(string brokerUri, string agencyCode, string? hubAddress,
+        IReadOnlyDictionary<string, string>? extra = null) =>
+        StartProjectAsync("tests/EscalationHub.TestAdapter", "EscalationHub.TestAdapter", brokerUri, agencyCode, hubAddress, extra, true, mllp: false);
 
     /// <summary>Starts an adapter process against the broker, with its agency system simulated unless
     /// <paramref name="extra"/> sets Adapter:AgencySystem:Url. A health adapter gets a free MLLP port
@@ -134,6 +135,15 @@ public sealed class TestAdapter : IAsyncDisposable
         command.Parameters.AddWithValue("$type", messageType);
         return (long)command.ExecuteScalar()!;
     }
+
+    /// <summary>Every message the adapter has recorded as applied: (message id, type).</summary>
+    public List<(Guid MessageId, string Type)> InboxMessages() =>
+        Query("SELECT message_id, message_type FROM inbox", r => (Guid.Parse(r.GetString(0)), r.GetString(1)));
+
+    /// <summary>The log indexes of every entry the replica holds, by child file.</summary>
+    public Dictionary<string, HashSet<long>> ReplicaIndexesByFile() =>
+        Query("SELECT child_file_id, idx FROM ledger_entries", r => (File: r.GetString(0), Index: r.GetInt64(1)))
+            .GroupBy(x => x.File).ToDictionary(g => g.Key, g => g.Select(x => x.Index).ToHashSet());
 
     /// <summary>Stops the adapter (gracefully); its inbox file stays.</summary>
     public async Task StopAsync() => await process.DisposeAsync();

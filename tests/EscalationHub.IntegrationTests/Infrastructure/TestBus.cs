@@ -54,10 +54,11 @@ public sealed class TestBus : IAsyncDisposable
         return new TestBus(bus, notices);
     }
 
-    public async Task SendAsync<T>(string queue, T message, Guid messageId) where T : class
+    /// <summary>Sends with a fixed MessageId; returns once the broker has confirmed it.</summary>
+    public async Task SendAsync<T>(string queue, T message, Guid messageId, CancellationToken cancellationToken = default) where T : class
     {
         var endpoint = await bus.GetSendEndpoint(new Uri($"exchange:{queue}"));
-        await endpoint.Send(message, context => context.MessageId = messageId);
+        await endpoint.Send(message, context => context.MessageId = messageId, cancellationToken);
     }
 
     public async ValueTask DisposeAsync() => await bus.StopAsync();

@@ -47,6 +47,9 @@ public sealed class TestHub : IAsyncDisposable
     public Health.HealthClient Health { get; }
     public string Output => process?.Output ?? "";
 
+    /// <summary>The running hub's process id (for sampling its memory), or null while it is not running.</summary>
+    public int? ProcessId => process is { HasExited: false } running ? running.Id : null;
+
     /// <param name="brokerUri">The broker to use; null for the embedded default (in-memory transport, adapters in process).</param>
     public static async Task<TestHub> StartAsync(string? brokerUri, IReadOnlyDictionary<string, string>? extra = null, string? directory = null, bool waitUntilServing = true)
     {
