@@ -1,3 +1,4 @@
+using EscalationHub.Testing;
 using EscalationHub.Server.Store;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

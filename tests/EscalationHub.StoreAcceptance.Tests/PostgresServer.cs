@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace EscalationHub.StoreAcceptance.Tests;
+namespace EscalationHub.Testing;
 
 /// <summary>
 /// A private PostgreSQL server for one test run: a temporary cluster (Debian's PostgreSQL binaries, initdb) in a temp

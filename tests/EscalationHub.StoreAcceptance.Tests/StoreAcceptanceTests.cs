@@ -1,3 +1,4 @@
+using EscalationHub.Testing;
 using System.Data.Common;
 using EscalationHub.Contracts.Messages;
 using EscalationHub.Server.Concerns;
