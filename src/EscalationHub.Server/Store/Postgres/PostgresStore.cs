@@ -14,6 +14,7 @@ public static class PostgresStore
 {
     public const string ProviderName = "PostgreSQL";
     public const string ConnectionStringName = "Hub";
+    public const string ConnectionStringKey = "ConnectionStrings:Hub";
 
     public static bool IsSelected(IConfiguration configuration) =>
         string.Equals(configuration["Store:Provider"], ProviderName, StringComparison.OrdinalIgnoreCase)
@@ -21,8 +22,7 @@ public static class PostgresStore
 
     internal static void AddProvider(IHostApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName)
-            ?? throw new InvalidOperationException(
+        var connectionString = builder.Configuration[ConnectionStringKey] is { Length: > 0 } configured ? configured : throw new InvalidOperationException(
                 $"Store:Provider is {ProviderName} but ConnectionStrings:{ConnectionStringName} is not set (e.g. ConnectionStrings__{ConnectionStringName}=\"Host=db;Database=hub;Username=hub;Password=...\")");
         var services = builder.Services;
         services.AddSingleton(new PostgresConnection(connectionString));
