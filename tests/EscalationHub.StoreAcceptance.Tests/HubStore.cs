@@ -62,6 +62,15 @@ public sealed class HubStore : IAsyncDisposable
         builder.AddHubLedger();
         builder.AddDisagreements();
         builder.Services.Remove(builder.Services.Single(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(DeadlineScheduler)));
+        // The operators' read models (as AddOperations registers them, without its hosting and broker scans).
+        builder.Services.AddScoped<FlowQueries>();
+        builder.Services.AddScoped<GetFlowStatistics>();
+        builder.Services.AddScoped<ListOverdueStages>();
+        builder.Services.AddScoped<IStageDeadlineSource, ConcernDecisionDeadlines>();
+        builder.Services.AddScoped<IStageDeadlineSource, DisagreementStageDeadlines>();
+        builder.Services.AddScoped<IReportCaseSource, ConcernReportCases>();
+        builder.Services.AddScoped<IReportCaseSource, DisagreementReportCases>();
+        builder.Services.AddScoped<BuildPartnershipReport>();
         HubStore? self = null;
         builder.Services.AddMassTransit(x => x.UsingInMemory((_, cfg) =>
         {

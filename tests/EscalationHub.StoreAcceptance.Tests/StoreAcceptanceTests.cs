@@ -5,6 +5,7 @@ using EscalationHub.Server.Concerns;
 using EscalationHub.Server.Disagreements;
 using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Messaging;
+using EscalationHub.Server.Operations;
 using EscalationHub.Server.Store;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -168,6 +169,26 @@ public abstract class StoreAcceptanceTests : IAsyncLifetime
         // Oldest first, per destination queue.
         foreach (var queue in rows.Select(r => r.Destination).Distinct())
             Assert.Equal(rows.Where(r => r.Destination == queue).Select(r => r.MessageId), Hub.Delivered.Where(d => d.Queue == queue).Select(d => d.MessageId));
+    }
+
+    [Fact]
+    public async Task The_operators_views_of_flow_deadlines_and_the_partnership_report_read_the_store()
+    {
+        await Hub.RaiseConcernAsync("seen-by-operators");
+        var id = await Hub.OpenDisagreementAsync("reported");
+        Hub.Clock.SetUtcNow(new DateTimeOffset(2027, 1, 18, 17, 1, 0, TimeSpan.Zero)); // the stage 1 deadline has passed
+        await using var scope = Hub.Services.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+
+        var flow = await services.GetRequiredService<FlowQueries>().ListAsync(new FlowFilter(Agency: "leics-socialcare"), 100, CancellationToken.None);
+        var statistics = await services.GetRequiredService<GetFlowStatistics>().HandleAsync(TimeSpan.FromDays(31), CancellationToken.None);
+        var overdue = await services.GetRequiredService<ListOverdueStages>().HandleAsync(TimeSpan.FromDays(1), CancellationToken.None);
+        var report = await services.GetRequiredService<BuildPartnershipReport>().HandleAsync(HubStore.Start.AddDays(-1), HubStore.Start.AddDays(1), CancellationToken.None);
+
+        Assert.Contains(flow, f => f.MessageType.EndsWith("ConcernRaised"));
+        Assert.NotEmpty(statistics.Rows);
+        Assert.Contains(overdue, o => o.Overdue && o.Stage.CaseReference == id);
+        Assert.Equal(2, report.Cases); // the concern and the disagreement
     }
 
     private Task<int?> StageAsync(string id) => Hub.QueryAsync(db => db.Disagreements.Where(d => d.Id == id).Select(d => (int?)d.CurrentStage).SingleAsync());
