@@ -12,7 +12,7 @@ public enum ReplicaTask
 
 /// <summary>
 /// Lets one replica at a time run a <see cref="ReplicaTask"/>. A hub alone on its store (SQLite) always may; on
-/// PostgreSQL the claim is a transaction-scoped advisory lock on the caller's context (<see cref="Postgres.PostgresReplicaLocks"/>),
+/// PostgreSQL the claim is an advisory lock held by the caller's context's connection (<see cref="Postgres.PostgresReplicaLocks"/>),
 /// released when the claim is disposed or the replica's connection dies.
 /// </summary>
 public class ReplicaLocks
@@ -20,8 +20,7 @@ public class ReplicaLocks
     /// <summary>For a hub alone on its store (and services built without the store's registration).</summary>
     public static readonly ReplicaLocks SingleHub = new();
 
-    /// <returns>The claim, to dispose when the work is done (the work's changes on <paramref name="db"/> commit with it),
-    /// or null when another replica holds it.</returns>
+    /// <returns>The claim, to dispose when the work is done, or null when another replica holds it.</returns>
     public virtual Task<ReplicaClaim?> TryClaimAsync(HubDbContext db, ReplicaTask task, CancellationToken cancellationToken) =>
         Task.FromResult<ReplicaClaim?>(ReplicaClaim.Alone);
 }
