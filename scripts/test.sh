@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test on a fresh Debian machine: installs what the tests need (RabbitMQ, docker-compose and Chromium from Debian's packages),
+# Runs every test on a fresh Debian machine: installs what the tests need (RabbitMQ, PostgreSQL, docker-compose and Chromium from Debian's packages),
 # builds the solution once and runs all test projects. The real-broker tests start their own private RabbitMQ
 # node; they never skip. The last line is the summary: "tests: N passed, N failed, N skipped".
 set -euo pipefail
@@ -17,6 +17,15 @@ if ! command -v rabbitmq-server >/dev/null 2>&1 && [ ! -x /usr/sbin/rabbitmq-ser
   apt_install rabbitmq-server
   # The package starts the system node; the tests run their own, so stop it if it was started.
   $SUDO service rabbitmq-server stop >/dev/null 2>&1 || true
+fi
+
+# The PostgreSQL store's tests (the store acceptance suite, two hub replicas) start a private temporary cluster
+# from Debian's server binaries (initdb, pg_ctl; run as the postgres user when the tests run as root).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+  echo "Installing PostgreSQL (Debian's postgresql)..."
+  apt_install postgresql
+  # The package starts the system cluster; the tests run their own, so stop it if it was started.
+  $SUDO service postgresql stop >/dev/null 2>&1 || true
 fi
 
 # The deployment tests validate compose/docker-compose.yml with docker-compose (no Docker engine needed).

@@ -53,6 +53,9 @@ public sealed class DeadlineScheduler(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
+        // One scheduler at a time across hub replicas; each firing also re-checks the deadline in its own commit.
+        await using var claim = await (scope.ServiceProvider.GetService<ReplicaLocks>() ?? ReplicaLocks.SingleHub).TryClaimAsync(db, ReplicaTask.DeadlineScheduler, cancellationToken);
+        if (claim is null) return options.Value.SchedulerPollInterval;
         var now = clock.GetUtcNow();
 
         var dueEscalations = await DueForEscalation(db, now).ToListAsync(cancellationToken);

@@ -166,7 +166,9 @@ public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, Age
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            using var store = new SqliteMerkleNodeStore((SqliteConnection)db.Database.GetDbConnection());
+            var connection = db.Database.GetDbConnection();
+            using var sqliteStore = connection is SqliteConnection sqlite ? new SqliteMerkleNodeStore(sqlite) : null;
+            IMerkleNodeStore store = (IMerkleNodeStore?)sqliteStore ?? new NpgsqlMerkleNodeStore((Npgsql.NpgsqlConnection)connection);
             var log = new MerkleLog(store);
             var current = await log.GetSizeAsync(ct);
             if (size > current)

@@ -74,6 +74,9 @@ public sealed class OutboxDispatcher(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
+        // One sender at a time across hub replicas (always this one on SQLite): messages go out once, in order.
+        await using var claim = await (scope.ServiceProvider.GetService<ReplicaLocks>() ?? ReplicaLocks.SingleHub).TryClaimAsync(db, ReplicaTask.OutboxDispatch, cancellationToken);
+        if (claim is null) return 0;
         var batch = await Unsent(db, batchSize).ToListAsync(cancellationToken);
         foreach (var row in batch)
         {

@@ -19,7 +19,7 @@ namespace EscalationHub.Server.Store;
 /// </summary>
 public sealed class CommitCoordinator(
     StoreLocation store, HubSigningKey signingKey, TimeProvider clock, OutboxSignal outbox, LedgerCommits commits,
-    ILogger<CommitCoordinator> logger) : BackgroundService
+    ILogger<CommitCoordinator> logger) : BackgroundService, IGroupCommit
 {
     public const int MaxBatch = 2000;
 
@@ -41,6 +41,9 @@ public sealed class CommitCoordinator(
         if (!queue.Writer.TryWrite(item)) throw new InvalidOperationException("the hub is shutting down");
         return item.Task;
     }
+
+    Task<T> IGroupCommit.ExecuteAsync<T>(HubUnitOfWork unit, UnitOfWorkScope scope, LedgerWriter ledger,
+        Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken) => ExecuteAsync(unit, scope, ledger, work, cancellationToken);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

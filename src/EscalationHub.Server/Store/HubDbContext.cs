@@ -7,8 +7,14 @@ using Microsoft.EntityFrameworkCore;
 
 namespace EscalationHub.Server.Store;
 
-public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbContext(options)
+/// <summary>The hub's store. SQLite's migrations are made for this type; PostgreSQL has its own subclass
+/// (<see cref="Postgres.PostgresHubDbContext"/>) so that each provider keeps its own migrations.</summary>
+public class HubDbContext : DbContext
 {
+    public HubDbContext(DbContextOptions<HubDbContext> options) : base(options) { }
+
+    protected HubDbContext(DbContextOptions options) : base(options) { }
+
     public DbSet<ChildFile> ChildFiles => Set<ChildFile>();
     public DbSet<Concern> Concerns => Set<Concern>();
     public DbSet<ConcernStatusChange> ConcernStatusChanges => Set<ConcernStatusChange>();

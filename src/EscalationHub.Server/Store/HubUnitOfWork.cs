@@ -10,7 +10,7 @@ namespace EscalationHub.Server.Store;
 /// The returned task completes after the commit. Call SaveChangesAsync in the work as usual; do not begin or commit
 /// transactions. A nested call runs inline in the enclosing unit.
 /// </summary>
-public sealed class HubUnitOfWork(UnitOfWorkScope scope, LedgerWriter ledger, CommitCoordinator coordinator)
+public sealed class HubUnitOfWork(UnitOfWorkScope scope, LedgerWriter ledger, IGroupCommit coordinator)
 {
     internal bool Active { get; set; }
 
@@ -26,6 +26,14 @@ public sealed class HubUnitOfWork(UnitOfWorkScope scope, LedgerWriter ledger, Co
             await work(ct);
             return true;
         }, cancellationToken);
+}
+
+/// <summary>The store's single writer that group-commits units of work: <see cref="CommitCoordinator"/> on SQLite,
+/// <see cref="Postgres.PostgresCommitCoordinator"/> on PostgreSQL.</summary>
+public interface IGroupCommit
+{
+    Task<T> ExecuteAsync<T>(HubUnitOfWork unit, UnitOfWorkScope scope, LedgerWriter ledger,
+        Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken);
 }
 
 /// <summary>

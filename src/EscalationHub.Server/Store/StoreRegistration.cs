@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using EscalationHub.Server.Ledger;
+using EscalationHub.Server.Store.Postgres;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace EscalationHub.Server.Store;
@@ -8,15 +9,18 @@ namespace EscalationHub.Server.Store;
 public static class StoreRegistration
 {
     /// <summary>The hub's store: a SQLite file (Store:Path, default data/hub.db under the working directory) in
-    /// WAL mode with full fsync, so a change the hub has acknowledged survives a crash or a power cut.</summary>
+    /// WAL mode with full fsync, so a change the hub has acknowledged survives a crash or a power cut; or, with
+    /// Store:Provider=PostgreSQL, the PostgreSQL database of ConnectionStrings:Hub, which several hub replicas can
+    /// share (<see cref="PostgresStore"/>). Store:Path's folder holds the hub's signing key either way.</summary>
     public static IHostApplicationBuilder AddHubStore(this IHostApplicationBuilder builder)
     {
         var path = Path.GetFullPath(builder.Configuration["Store:Path"] ?? Path.Combine("data", "hub.db"));
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         builder.Services.AddSingleton(new StoreLocation(path));
-        builder.Services.AddPooledDbContextFactory<HubDbContext>(options => options
-            .UseSqlite(ConnectionString(path))
-            .AddInterceptors(new SqlitePragmas(), new AppendOnlyGuard()));
+        if (PostgresStore.IsSelected(builder.Configuration))
+            PostgresStore.AddProvider(builder);
+        else
+            AddSqlite(builder.Services, path);
         // One pooled context per scope, made known to the scope's unit of work so that a command running in the
         // group commit binds it to the batch's transaction, and only if it uses it. Disposing the scope returns it.
         builder.Services.AddScoped<UnitOfWorkScope>();
@@ -27,11 +31,21 @@ public static class StoreRegistration
             return db;
         });
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
-        // Every state change goes through the single writer, which group-commits concurrent commands.
-        builder.Services.AddSingleton<CommitCoordinator>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<CommitCoordinator>());
         builder.Services.AddScoped<HubUnitOfWork>();
         return builder;
+    }
+
+    private static void AddSqlite(IServiceCollection services, string path)
+    {
+        services.AddPooledDbContextFactory<HubDbContext>(options => options
+            .UseSqlite(ConnectionString(path))
+            .AddInterceptors(new SqlitePragmas(), new AppendOnlyGuard()));
+        // Every state change goes through the single writer, which group-commits concurrent commands.
+        services.AddSingleton<CommitCoordinator>();
+        services.AddSingleton<IGroupCommit>(sp => sp.GetRequiredService<CommitCoordinator>());
+        services.AddHostedService(sp => sp.GetRequiredService<CommitCoordinator>());
+        // One hub per SQLite file: nothing to share with another replica.
+        services.AddSingleton<ReplicaLocks>();
     }
 
     /// <summary>Brings the schema up to date before the hub serves or consumes anything.</summary>
@@ -40,7 +54,8 @@ public static class StoreRegistration
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
         await db.Database.MigrateAsync();
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+        if (db.Database.IsSqlite())
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
         app.Services.GetRequiredService<StoreLocation>().Ready = true;
     }
 

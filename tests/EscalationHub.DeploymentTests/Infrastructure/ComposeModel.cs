@@ -28,10 +28,12 @@ public sealed record ComposeModel(IReadOnlyList<ComposeService> Services, IReadO
 {
     public ComposeService this[string name] => Services.Single(s => s.Name == name);
 
-    /// <summary>Resolves compose/docker-compose.yml with docker-compose and reads what it printed.</summary>
-    public static ComposeModel Load()
+    /// <summary>Resolves compose/docker-compose.yml (with any overrides laid over it) with docker-compose and reads what it printed.</summary>
+    public static ComposeModel Load() => Load([]);
+
+    public static ComposeModel Load(string[] overrides)
     {
-        var (exitCode, output, errors) = DockerCompose.Run("config");
+        var (exitCode, output, errors) = DockerCompose.Run("config", overrides);
         if (exitCode != 0) throw new InvalidOperationException($"docker-compose config failed ({exitCode}): {errors}");
         return Parse(output);
     }

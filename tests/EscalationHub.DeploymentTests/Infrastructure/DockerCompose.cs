@@ -8,11 +8,13 @@ public static class DockerCompose
 {
     public static string ComposeFile => Repo.PathOf("compose", "docker-compose.yml");
 
-    public static (int ExitCode, string Output, string Errors) Run(string arguments)
+    /// <param name="overrides">Files laid over docker-compose.yml (e.g. docker-compose.postgres.yml), in the compose folder.</param>
+    public static (int ExitCode, string Output, string Errors) Run(string arguments, params string[] overrides)
     {
+        var files = string.Concat(overrides.Select(o => $" -f \"{Repo.PathOf("compose", o)}\""));
         var executable = new[] { "/usr/bin/docker-compose", "/usr/local/bin/docker-compose" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("docker-compose is not installed: run the README's test command (bash scripts/test.sh), which installs Debian's docker-compose");
-        var start = new ProcessStartInfo(executable, $"-f \"{ComposeFile}\" {arguments}")
+        var start = new ProcessStartInfo(executable, $"-f \"{ComposeFile}\"{files} {arguments}")
         {
             WorkingDirectory = Repo.PathOf("compose"),
             RedirectStandardOutput = true,

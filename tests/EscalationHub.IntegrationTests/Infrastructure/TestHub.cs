@@ -126,9 +126,19 @@ public sealed class TestHub : IAsyncDisposable
         throw new TimeoutException($"the hub did not report SERVING (last: {last}):\n{Output}");
     }
 
-    /// <summary>Counts rows in one of the hub's tables, straight from its SQLite file.</summary>
+    /// <summary>A hub whose store is the given PostgreSQL database (Store:Provider=PostgreSQL); several may share it.</summary>
+    public static Task<TestHub> StartOnPostgresAsync(string? brokerUri, string connectionString, string? directory = null) =>
+        StartAsync(brokerUri, new Dictionary<string, string> { ["Store:Provider"] = "PostgreSQL", ["ConnectionStrings:Hub"] = connectionString }, directory);
+
+    /// <summary>The hub's PostgreSQL database, when that is its store; null for its SQLite file.</summary>
+    public string? PostgresConnectionString =>
+        settings.GetValueOrDefault("Store:Provider") == "PostgreSQL" ? settings.GetValueOrDefault("ConnectionStrings:Hub") : null;
+
+    /// <summary>Counts rows in one of the hub's tables, straight from its SQLite file (or its PostgreSQL database: then
+    /// quote column names in <paramref name="where"/> and name parameters @name).</summary>
     public long Count(string table, string where = "1=1", params (string Name, object Value)[] parameters)
     {
+        if (PostgresConnectionString is { } postgres) return PostgresQueries.Count(postgres, table, where, parameters);
         using var connection = new SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly;Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
