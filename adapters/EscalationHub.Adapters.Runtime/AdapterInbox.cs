@@ -59,7 +59,7 @@ public sealed class AdapterInbox
     {
         var connection = new SqliteConnection(connectionString);
         connection.Open();
-        Execute(connection, "PRAGMA synchronous=FULL;"); // an acknowledged message stays recorded through a power cut
+        Execute(connection, $"PRAGMA synchronous=FULL; {AgencyOutbox.BusyTimeout}"); // an acknowledged message stays recorded through a power cut
         return connection;
     }
 

@@ -140,12 +140,17 @@ public sealed class AgencyOutbox
         r.IsDBNull(9) ? null : new DateTimeOffset(r.GetInt64(9), TimeSpan.Zero), r.IsDBNull(10) ? null : r.GetString(10),
         r.IsDBNull(11) ? null : r.GetString(11));
 
+    /// <summary>The adapter's file has several writers (consumers, the delivery worker): a writer that finds it locked
+    /// waits in SQLite's own busy handler (retrying within milliseconds) instead of failing at once into
+    /// Microsoft.Data.Sqlite's retry, which sleeps 150 ms between attempts and held deliveries up under load.</summary>
+    internal const string BusyTimeout = "PRAGMA busy_timeout=30000;";
+
     private SqliteConnection Open()
     {
         var connection = new SqliteConnection(connectionString);
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA synchronous=FULL;"; // a delivery owed survives a power cut
+        command.CommandText = $"PRAGMA synchronous=FULL; {BusyTimeout}"; // a delivery owed survives a power cut
         command.ExecuteNonQuery();
         return connection;
     }

@@ -15,10 +15,10 @@ public static class LedgerBenchmarks
 {
     private static readonly byte[] Payload = """{"addressedTo":"leics-socialcare","category":"PhysicalAbuse","harmLevel":"SignificantHarm","reference":"CN-4KQ7ZP2M"}"""u8.ToArray();
 
-    /// <param name="keep">Keep the files and say where (e.g. to run hubctl ledger verify on the appends store).</param>
-    public static async Task RunAsync(Scale scale, Report report, bool keep = false)
+    /// <summary>The ledger's figures; the appends store (a whole hub store) is left in <paramref name="directory"/>/appends
+    /// for <see cref="FillHubStoreAsync"/>.</summary>
+    public static async Task RunAsync(Scale scale, Report report, string directory)
     {
-        var directory = Path.Combine(Path.GetTempPath(), $"eh-bench-{Guid.NewGuid():N}");
         try
         {
             await AppendsAsync(scale, report, Path.Combine(directory, "appends"));
@@ -27,9 +27,33 @@ public static class LedgerBenchmarks
         finally
         {
             SqliteConnection.ClearAllPools();
-            if (keep) Console.WriteLine($"kept: {directory} (appends/hub.db is a hub store: try hubctl ledger verify --store on it)");
-            else try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>Tops a hub store up to <paramref name="entries"/> ledger entries through the hub's own write path
+    /// (group commit, signed heads), so that a hub can be started on a store with that many.</summary>
+    public static async Task FillHubStoreAsync(string directory, long entries)
+    {
+        using var host = await StartHubStoreAsync(directory);
+        var next = CountEntries(directory) - 1;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 256).Select(_ => Task.Run(async () =>
+        {
+            long i;
+            while ((i = Interlocked.Increment(ref next)) < entries) await AppendAsync(host.Services, (int)i);
+        })));
+        Console.WriteLine($"hub store filled to {CountEntries(directory):N0} ledger entries in {clock.Elapsed.TotalSeconds:F0} s");
+        await host.StopAsync();
+        SqliteConnection.ClearAllPools();
+    }
+
+    private static long CountEntries(string directory)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(directory, "hub.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM LedgerEntries";
+        return (long)command.ExecuteScalar()!;
     }
 
     // The hub's own write path (HubUnitOfWork -> CommitCoordinator -> LedgerEntries, LedgerNodes, a signed head per

@@ -5,51 +5,64 @@ using EscalationHub.Server.Messaging;
 using EscalationHub.Server.Store;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using EscalationHub.Server.Ledger;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace EscalationHub.Server.Tests;
 
-/// <summary>The dispatcher on a real SQLite outbox and MassTransit's in-memory transport (a unit test: the real
-/// broker is exercised by the integration tests).</summary>
-public sealed class OutboxDispatcherTests : IAsyncDisposable
+/// <summary>The dispatcher on a real SQLite outbox, written through the hub's own group commit, and MassTransit's
+/// in-memory transport (a unit test: the real broker is exercised by the integration tests).</summary>
+public sealed class OutboxDispatcherTests : IAsyncLifetime
 {
-    private readonly SqliteStore store = new();
-    private readonly ServiceProvider services;
+    private readonly string directory = Path.Combine(Path.GetTempPath(), $"eh-outbox-{Guid.NewGuid():N}");
     private readonly List<ConcernStatusChanged> received = [];
+    private IHost host = null!;
 
-    public OutboxDispatcherTests()
+    public async Task InitializeAsync()
     {
-        services = new ServiceCollection()
-            .AddDbContext<HubDbContext>(o => o.UseSqlite($"Data Source={store.DatabasePath};Pooling=False"))
-            .AddMassTransit(x => x.UsingInMemory((context, cfg) =>
-                cfg.ReceiveEndpoint("agency.leics-police", e => e.Handler<ConcernStatusChanged>(c =>
-                {
-                    lock (received) received.Add(c.Message);
-                    return Task.CompletedTask;
-                }))))
-            .BuildServiceProvider();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Production" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Store:Path"] = Path.Combine(directory, "hub.db") });
+        builder.Services.AddLogging();
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddHubStore();
+        builder.AddHubLedger();
+        builder.Services.AddMassTransit(x => x.UsingInMemory((context, cfg) =>
+            cfg.ReceiveEndpoint("agency.leics-police", e => e.Handler<ConcernStatusChanged>(c =>
+            {
+                lock (received) received.Add(c.Message);
+                return Task.CompletedTask;
+            }))));
+        host = builder.Build();
+        await host.MigrateHubStoreAsync();
+        await host.StartAsync();
     }
 
-    public async ValueTask DisposeAsync()
+    public async Task DisposeAsync()
     {
-        await services.DisposeAsync();
-        store.Dispose();
+        await host.StopAsync();
+        host.Dispose();
+        try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
     }
+
+    private HubDbContext NewContext() => host.Services.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContext();
 
     [Fact]
     public async Task A_row_that_can_never_be_read_is_set_aside_and_does_not_hold_up_the_messages_behind_it()
     {
         var now = DateTimeOffset.UtcNow;
-        using (var db = store.NewContext())
+        using (var db = NewContext())
         {
             db.Outbox.Add(new OutboxMessage { MessageId = Guid.NewGuid(), Destination = "agency.leics-police", MessageType = "EscalationHub.Contracts.Messages.NoLongerExists", Body = "{}", CreatedAt = now });
             db.Enqueue("agency.leics-police", new ConcernStatusChanged(Guid.NewGuid(), "CN-1", ConcernStatus.Acknowledged, new ActorRef("leics-police", "DS"), now, null, null), now);
             await db.SaveChangesAsync();
         }
-        var bus = services.GetRequiredService<IBusControl>();
-        await bus.StartAsync();
+        var services = host.Services;
+        var bus = services.GetRequiredService<IBus>();
         var endpoints = new BusEndpoints();
         endpoints.MarkSendQueuesDeclared();
         var dispatcher = new OutboxDispatcher(services.GetRequiredService<IServiceScopeFactory>(), bus, endpoints, new OutboxSignal(), new FlowSignal(),
@@ -58,12 +71,14 @@ public sealed class OutboxDispatcherTests : IAsyncDisposable
         await dispatcher.StartAsync(CancellationToken.None);
         var until = DateTime.UtcNow.AddSeconds(10);
         while (received.Count == 0 && DateTime.UtcNow < until) await Task.Delay(50);
+        // The sent row is marked once the group commit that records it has committed.
+        using var check = NewContext();
+        while (check.Outbox.Any(o => o.SentAt == null && o.FailedAt == null) && DateTime.UtcNow < until) await Task.Delay(50);
         await dispatcher.StopAsync(CancellationToken.None);
-        await bus.StopAsync();
 
         Assert.Single(received);
-        using var check = store.NewContext();
-        var poison = check.Outbox.Single(o => o.MessageType.EndsWith("NoLongerExists"));
+        Assert.NotNull(check.Outbox.AsNoTracking().Single(o => o.MessageType.EndsWith(nameof(ConcernStatusChanged))).SentAt);
+        var poison = check.Outbox.AsNoTracking().Single(o => o.MessageType.EndsWith("NoLongerExists"));
         Assert.NotNull(poison.FailedAt);
         Assert.Null(poison.SentAt);
         Assert.Contains("cannot be read", poison.LastError);

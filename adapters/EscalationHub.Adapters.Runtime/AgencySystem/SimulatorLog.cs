@@ -50,6 +50,9 @@ public sealed class SimulatorLog
     {
         var connection = new SqliteConnection(connectionString);
         connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = AgencyOutbox.BusyTimeout; // shares the adapter's file with its other writers
+        command.ExecuteNonQuery();
         return connection;
     }
 }

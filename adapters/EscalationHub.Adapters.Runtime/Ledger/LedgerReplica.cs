@@ -183,7 +183,7 @@ public sealed class LedgerReplica
     {
         var connection = new SqliteConnection(connectionString);
         connection.Open();
-        Execute(connection, "PRAGMA synchronous=FULL;");
+        Execute(connection, $"PRAGMA synchronous=FULL; {AgencyOutbox.BusyTimeout}");
         return connection;
     }
 

@@ -72,56 +72,99 @@ public sealed class OutboxDispatcher(
 
     private async Task<int> DispatchBatchAsync(int batchSize, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
-        // One sender at a time across hub replicas (always this one on SQLite): messages go out once, in order.
-        await using var claim = await (scope.ServiceProvider.GetService<ReplicaLocks>() ?? ReplicaLocks.SingleHub).TryClaimAsync(db, ReplicaTask.OutboxDispatch, cancellationToken);
+        // One sender at a time across hub replicas (always this one on SQLite): messages go out once, in order. The
+        // claim is held on its own connection until the batch is sent and recorded.
+        await using var claimScope = scopes.CreateAsyncScope();
+        var claimDb = claimScope.ServiceProvider.GetRequiredService<HubDbContext>();
+        await using var claim = await (claimScope.ServiceProvider.GetService<ReplicaLocks>() ?? ReplicaLocks.SingleHub)
+            .TryClaimAsync(claimDb, ReplicaTask.OutboxDispatch, cancellationToken);
         if (claim is null) return 0;
-        var batch = await Unsent(db, batchSize).ToListAsync(cancellationToken);
-        foreach (var row in batch)
-        {
-            Type type;
-            object message;
-            try
-            {
-                type = Outbox.ResolveType(row.MessageType);
-                message = Outbox.Deserialize(row, type);
-            }
-            catch (Exception ex) when (ex is TypeLoadException or ArgumentException or System.Text.Json.JsonException or FileNotFoundException)
-            {
-                row.FailedAt = clock.GetUtcNow();
-                row.LastError = $"cannot be read: {ex.Message}";
-                logger.LogError(ex, "Outbox message {MessageId} ({MessageType}) for {Destination} can never be sent; set aside", row.MessageId, row.MessageType, row.Destination);
-                await FlowRecorder.MarkFailedAsync(db, row.MessageId, row.LastError, clock.GetUtcNow(), CancellationToken.None);
-                continue;
-            }
 
-            try
+        var batch = await Unsent(claimDb, batchSize).AsNoTracking().ToListAsync(cancellationToken);
+        if (batch.Count == 0) return 0;
+
+        // The whole batch is sent at once: the sends are started in outbox order on the bus's channel and their broker
+        // confirms awaited together, so a batch costs one confirm round trip, not one per message. A row is marked sent
+        // only once its own confirm has come back; one whose send failed stays unsent and is sent again.
+        var sentAt = clock.GetUtcNow();
+        var outcomes = await Task.WhenAll(batch.Select(row => SendAsync(row, cancellationToken)));
+        var confirmedAt = clock.GetUtcNow();
+
+        // Recorded through the group commit, the store's single writer: the dispatcher never competes with it for the
+        // write lock, and its marks share a commit (one fsync) with the commands running meanwhile. A crash before this
+        // commits leaves the rows unsent: they are sent again with the same MessageId, which receivers' inboxes recognise.
+        var sent = batch.Where((_, i) => outcomes[i] is null).Select(r => r.MessageId).ToList();
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
+            await scope.ServiceProvider.GetRequiredService<HubUnitOfWork>().ExecuteAsync(async ct =>
             {
-                var endpoint = await bus.GetSendEndpoint(new Uri($"exchange:{row.Destination}"));
-                var sentAt = clock.GetUtcNow();
-                using (HubTelemetry.StartOutboxSend(row.TraceParent, type.Name, row.Destination))
-                    await endpoint.Send(message, type, context => context.MessageId = row.MessageId, cancellationToken);
-                row.SentAt = clock.GetUtcNow();
-                row.Attempts++;
-                await FlowRecorder.MarkSentAsync(db, row.MessageId, sentAt, row.SentAt.Value, CancellationToken.None);
-                HubTelemetry.MessagesSent.Add(1, new("message.type", type.Name), new("destination", row.Destination));
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                row.Attempts++;
-                row.LastError = ex.Message;
-                await db.SaveChangesAsync(CancellationToken.None);
-                await FlowRecorder.MarkFailedAsync(db, row.MessageId, ex.Message, clock.GetUtcNow(), CancellationToken.None);
-                flow.Changed.Notify();
-                throw;
-            }
+                if (sent.Count > 0)
+                {
+                    await db.Outbox.Where(o => sent.Contains(o.MessageId)).ExecuteUpdateAsync(u => u
+                        .SetProperty(o => o.SentAt, confirmedAt)
+                        .SetProperty(o => o.Attempts, o => o.Attempts + 1), ct);
+                    await FlowRecorder.MarkSentAsync(db, sent, sentAt, confirmedAt, ct);
+                }
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    if (outcomes[i] is not { } failure) continue;
+                    var id = batch[i].MessageId;
+                    var error = FlowEvent.Truncate(failure.Error, 2000);
+                    if (failure.Unreadable)
+                        await db.Outbox.Where(o => o.MessageId == id).ExecuteUpdateAsync(u => u
+                            .SetProperty(o => o.FailedAt, confirmedAt)
+                            .SetProperty(o => o.LastError, error), ct);
+                    else
+                        await db.Outbox.Where(o => o.MessageId == id).ExecuteUpdateAsync(u => u
+                            .SetProperty(o => o.Attempts, o => o.Attempts + 1)
+                            .SetProperty(o => o.LastError, error), ct);
+                    await FlowRecorder.MarkFailedAsync(db, id, failure.Error, confirmedAt, ct);
+                }
+            }, CancellationToken.None);
         }
 
-        await db.SaveChangesAsync(CancellationToken.None);
-        if (batch.Count > 0) flow.Changed.Notify();
-        if (batch.Count > 0)
-            logger.LogDebug("Sent {Count} outbox messages", batch.Count);
+        flow.Changed.Notify();
+        foreach (var (row, i) in batch.Select((r, i) => (r, i)))
+            if (outcomes[i] is null)
+                HubTelemetry.MessagesSent.Add(1, new("message.type", FlowEvent.ShortType(row.MessageType)), new("destination", row.Destination));
+        logger.LogDebug("Sent {Count} of {Total} outbox messages", sent.Count, batch.Count);
+        var failed = outcomes.FirstOrDefault(o => o is { Unreadable: false });
+        if (failed is not null) throw new OutboxSendException(failed.Error, failed.Exception);
         return batch.Count;
     }
+
+    private sealed record SendFailure(string Error, bool Unreadable, Exception Exception);
+
+    /// <returns>Null once the broker has confirmed the message; otherwise why it was not sent.</returns>
+    private async Task<SendFailure?> SendAsync(OutboxMessage row, CancellationToken cancellationToken)
+    {
+        Type type;
+        object message;
+        try
+        {
+            type = Outbox.ResolveType(row.MessageType);
+            message = Outbox.Deserialize(row, type);
+        }
+        catch (Exception ex) when (ex is TypeLoadException or ArgumentException or System.Text.Json.JsonException or FileNotFoundException)
+        {
+            logger.LogError(ex, "Outbox message {MessageId} ({MessageType}) for {Destination} can never be sent; set aside", row.MessageId, row.MessageType, row.Destination);
+            return new SendFailure($"cannot be read: {ex.Message}", Unreadable: true, ex);
+        }
+
+        try
+        {
+            var endpoint = await bus.GetSendEndpoint(new Uri($"exchange:{row.Destination}"));
+            using (HubTelemetry.StartOutboxSend(row.TraceParent, type.Name, row.Destination))
+                await endpoint.Send(message, type, context => context.MessageId = row.MessageId, cancellationToken);
+            return null;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new SendFailure(ex.Message, Unreadable: false, ex);
+        }
+    }
 }
+
+/// <summary>A send in the batch failed (it was recorded, and stays unsent): the dispatcher backs off and tries again.</summary>
+public sealed class OutboxSendException(string message, Exception inner) : Exception(message, inner);

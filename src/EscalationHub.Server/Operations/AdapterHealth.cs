@@ -39,28 +39,31 @@ public sealed class ListAdapters(HubDbContext db, IConfiguration configuration, 
 }
 
 /// <summary>Keeps the last heartbeat of each registered agency's adapter. Heartbeats are state, not history:
-/// the newest wins, a late one changes nothing.</summary>
-public sealed class AdapterHeartbeatConsumer(HubDbContext db, AgencyDirectory agencies) : IConsumer<AdapterHeartbeat>
+/// the newest wins, a late one changes nothing. Written through the group commit (the store's single writer), like every other change.</summary>
+public sealed class AdapterHeartbeatConsumer(HubDbContext db, HubUnitOfWork unitOfWork, AgencyDirectory agencies) : IConsumer<AdapterHeartbeat>
 {
     public async Task Consume(ConsumeContext<AdapterHeartbeat> context)
     {
         var beat = context.Message;
         if (agencies.Find(beat.AgencyCode) is null)
             throw new RefusedMessageException($"heartbeat from unknown agency '{beat.AgencyCode}'");
-        var row = await db.AdapterStatuses.SingleOrDefaultAsync(a => a.AgencyCode == beat.AgencyCode, context.CancellationToken);
-        if (row is null)
-            db.AdapterStatuses.Add(row = new AdapterStatus { AgencyCode = beat.AgencyCode, Version = beat.Version });
-        else if (row.LastHeartbeatAt >= beat.At)
-            return;
-        row.Version = FlowEvent.Truncate(beat.Version, 50)!;
-        row.LastHeartbeatAt = beat.At;
-        row.Interval = beat.Interval;
-        await db.SaveChangesAsync(context.CancellationToken);
+        await unitOfWork.ExecuteAsync(async ct =>
+        {
+            var row = await db.AdapterStatuses.SingleOrDefaultAsync(a => a.AgencyCode == beat.AgencyCode, ct);
+            if (row is null)
+                db.AdapterStatuses.Add(row = new AdapterStatus { AgencyCode = beat.AgencyCode, Version = beat.Version });
+            else if (row.LastHeartbeatAt >= beat.At)
+                return;
+            row.Version = FlowEvent.Truncate(beat.Version, 50)!;
+            row.LastHeartbeatAt = beat.At;
+            row.Interval = beat.Interval;
+            await db.SaveChangesAsync(ct);
+        }, context.CancellationToken);
     }
 }
 
 /// <summary>An adapter applied a message the hub sent: the flow event is acknowledged.</summary>
-public sealed class MessageDeliveredConsumer(HubDbContext db, AgencyDirectory agencies, FlowSignal flow, TimeProvider clock)
+public sealed class MessageDeliveredConsumer(HubDbContext db, HubUnitOfWork unitOfWork, AgencyDirectory agencies, FlowSignal flow, TimeProvider clock)
     : IConsumer<MessageDelivered>
 {
     public async Task Consume(ConsumeContext<MessageDelivered> context)
@@ -69,9 +72,13 @@ public sealed class MessageDeliveredConsumer(HubDbContext db, AgencyDirectory ag
         if (agencies.Find(receipt.AgencyCode) is null)
             throw new RefusedMessageException($"receipt from unknown agency '{receipt.AgencyCode}'");
         var now = clock.GetUtcNow();
-        await FlowRecorder.MarkAcknowledgedAsync(db, receipt.MessageId, receipt.AgencyCode, receipt.AppliedAt, now, context.CancellationToken);
-        await db.AdapterStatuses.Where(a => a.AgencyCode == receipt.AgencyCode)
-            .ExecuteUpdateAsync(s => s.SetProperty(a => a.LastAcknowledgementAt, receipt.AppliedAt), context.CancellationToken);
+        // One unit of the group commit (the store's single writer), not two commits of its own.
+        await unitOfWork.ExecuteAsync(async ct =>
+        {
+            await FlowRecorder.MarkAcknowledgedAsync(db, receipt.MessageId, receipt.AgencyCode, receipt.AppliedAt, now, ct);
+            await db.AdapterStatuses.Where(a => a.AgencyCode == receipt.AgencyCode)
+                .ExecuteUpdateAsync(s => s.SetProperty(a => a.LastAcknowledgementAt, receipt.AppliedAt), ct);
+        }, context.CancellationToken);
         flow.Changed.Notify();
     }
 }

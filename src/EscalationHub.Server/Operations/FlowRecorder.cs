@@ -56,6 +56,15 @@ public static class FlowRecorder
             .SetProperty(f => f.Error, f => f.Status == FlowStatus.Queued || f.Status == FlowStatus.Failed ? null : f.Error)
             .SetProperty(f => f.UpdatedAt, confirmedAt), cancellationToken);
 
+    /// <summary>A batch of messages confirmed by the broker together (the outbox dispatcher's batch).</summary>
+    public static Task MarkSentAsync(HubDbContext db, IReadOnlyCollection<Guid> messageIds, DateTimeOffset sentAt, DateTimeOffset confirmedAt, CancellationToken cancellationToken) =>
+        db.FlowEvents.Where(f => messageIds.Contains(f.MessageId)).ExecuteUpdateAsync(s => s
+            .SetProperty(f => f.SentAt, f => f.SentAt ?? sentAt)
+            .SetProperty(f => f.DeliveredAt, confirmedAt)
+            .SetProperty(f => f.Status, f => f.Status == FlowStatus.Queued || f.Status == FlowStatus.Failed ? FlowStatus.Sent : f.Status)
+            .SetProperty(f => f.Error, f => f.Status == FlowStatus.Queued || f.Status == FlowStatus.Failed ? null : f.Error)
+            .SetProperty(f => f.UpdatedAt, confirmedAt), cancellationToken);
+
     public static Task MarkFailedAsync(HubDbContext db, Guid messageId, string error, DateTimeOffset now, CancellationToken cancellationToken) =>
         db.FlowEvents.Where(f => f.MessageId == messageId && (f.Status == FlowStatus.Queued || f.Status == FlowStatus.Failed))
             .ExecuteUpdateAsync(s => s

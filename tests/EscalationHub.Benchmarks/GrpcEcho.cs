@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using EscalationHub.Benchmarks.Echo;
+using EscalationHub.Contracts.V1;
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace EscalationHub.Benchmarks;
+
+/// <summary>The raw gRPC baseline: a bare Grpc.AspNetCore server in this process on loopback (HTTP/2, no TLS, as the
+/// hub listens), and Grpc.Net.Client callers sending the hub's own RaiseConcernRequest to a unary echo.</summary>
+public static class GrpcEcho
+{
+    public static async Task<double> RunAsync(int callers, TimeSpan duration)
+    {
+        var port = EscalationHub.IntegrationTests.Infrastructure.Ports.Free(30000, 60000);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.ListenLocalhost(port, o => o.Protocols = HttpProtocols.Http2));
+        builder.Services.AddGrpc();
+        await using var app = builder.Build();
+        app.MapGrpcService<EchoService>();
+        await app.StartAsync();
+
+        using var channel = Calls.Channel($"http://localhost:{port}");
+        var client = new Echo.Echo.EchoClient(channel);
+        var rate = await Calls.SaturateAsync(callers, duration, i => client.EchoAsync(Calls.NewConcern(i)).ResponseAsync);
+        Console.WriteLine($"raw gRPC echo: {callers} callers for {duration.TotalSeconds:F0} s: {rate:N0} calls/s");
+        await app.StopAsync();
+        return rate;
+    }
+
+    private sealed class EchoService : Echo.Echo.EchoBase
+    {
+        public override Task<RaiseConcernRequest> Echo(RaiseConcernRequest request, ServerCallContext context) => Task.FromResult(request);
+    }
+}
+
+/// <summary>What the gRPC benchmarks share: one channel set up the same way for the echo and the hub, closed-loop callers,
+/// and RaiseConcern requests with valid NHS numbers (a new child each time).</summary>
+public static class Calls
+{
+    public static Grpc.Net.Client.GrpcChannel Channel(string address) =>
+        Grpc.Net.Client.GrpcChannel.ForAddress(address, new Grpc.Net.Client.GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+        });
+
+    /// <summary>Callers each call, await and call again until the time is up, after a warm-up (a second, and at least
+    /// as many completed calls as callers: the pipeline is full); returns completed calls per second.</summary>
+    public static async Task<double> SaturateAsync(int callers, TimeSpan duration, Func<long, Task> call)
+    {
+        long next = 0, completed = 0, warm = 0;
+        var measuring = false;
+        var stop = false;
+        var workers = Enumerable.Range(0, callers).Select(_ => Task.Run(async () =>
+        {
+            while (!Volatile.Read(ref stop))
+            {
+                await call(Interlocked.Increment(ref next));
+                if (Volatile.Read(ref measuring)) Interlocked.Increment(ref completed);
+                else Interlocked.Increment(ref warm);
+            }
+        })).ToList();
+        await Task.Delay(TimeSpan.FromSeconds(1)); // warm-up: connections, JIT, pools
+        for (var waited = 0; Interlocked.Read(ref warm) < callers && waited < 1200; waited++) await Task.Delay(100);
+        var clock = Stopwatch.StartNew();
+        Volatile.Write(ref measuring, true);
+        await Task.Delay(duration);
+        var done = Interlocked.Read(ref completed);
+        clock.Stop();
+        Volatile.Write(ref stop, true);
+        await Task.WhenAll(workers);
+        return done / clock.Elapsed.TotalSeconds;
+    }
+
+    private static readonly string Run = Guid.NewGuid().ToString("N")[..8];
+
+    public static RaiseConcernRequest NewConcern(long i) => new()
+    {
+        IdempotencyKey = $"bench-{Run}-{i}",
+        Child = new Child
+        {
+            NhsNumber = NhsNumber(i),
+            GivenName = "Amelia",
+            FamilyName = "Testchild",
+            DateOfBirth = new Date { Year = 2024, Month = 3, Day = 14 },
+        },
+        RaisedBy = new Actor { AgencyCode = "uhl-health", Role = "Paediatric registrar" },
+        AddressedToAgencyCode = "leics-socialcare",
+        Category = ConcernCategory.PhysicalAbuse,
+        HarmLevel = HarmLevel.SignificantHarm,
+        Details = "Bruising to both upper arms noticed at the fracture clinic; explanation inconsistent with the injury.",
+    };
+
+    private static long nhsBase = Random.Shared.NextInt64(100_000_000, 800_000_000);
+
+    /// <summary>A 10-digit number that passes the modulus 11 check (nine digits, then the check digit; 10 is skipped).</summary>
+    private static string NhsNumber(long i)
+    {
+        for (var n = (nhsBase + i * 7) % 1_000_000_000; ; n = (n + 1) % 1_000_000_000)
+        {
+            var digits = n.ToString("D9");
+            var sum = 0;
+            for (var d = 0; d < 9; d++) sum += (digits[d] - '0') * (10 - d);
+            var check = 11 - sum % 11;
+            if (check == 11) check = 0;
+            if (check == 10) continue;
+            return digits + check;
+        }
+    }
+}
