@@ -1,7 +1,6 @@
 using EscalationHub.Contracts.V1;
 using Grpc.Core;
 using Grpc.Health.V1;
-using Grpc.Net.Client;
 using Microsoft.Data.Sqlite;
 
 namespace EscalationHub.IntegrationTests.Infrastructure;
@@ -18,15 +17,28 @@ public sealed class TestHub : IAsyncDisposable
         Directory = directory;
         this.settings = settings;
         Port = Ports.Free(30000, 60000);
-        Address = $"http://127.0.0.1:{Port}";
+        Address = $"https://127.0.0.1:{Port}";
         DashboardPort = Ports.Free(30000, 60000);
         while (DashboardPort == Port) DashboardPort = Ports.Free(30000, 60000);
         DashboardAddress = $"http://127.0.0.1:{DashboardPort}";
-        Channel = GrpcChannel.ForAddress(Address);
+        Callers = new HubCallers(Address, Path.Combine(directory, "certs"));
+        Channel = Callers.Routing;
         Concerns = new Concerns.ConcernsClient(Channel);
         Health = new Health.HealthClient(Channel);
         Operations = new EscalationHub.Contracts.V1.Operations.OperationsClient(Channel);
     }
+
+    /// <summary>The hub's callers over mutual TLS, by certificate (the hub generates them under {Directory}/certs).</summary>
+    public HubCallers Callers { get; }
+
+    /// <summary>Clients that call as this agency (its certificate), whatever the requests name.</summary>
+    public HubClients As(string agencyCode) => Callers.As(agencyCode);
+
+    /// <summary>Clients that call with the development operator certificate.</summary>
+    public HubClients AsOperator() => Callers.AsOperator();
+
+    /// <summary>Clients that present no certificate (the hub answers them health checks only).</summary>
+    public HubClients Anonymous() => Callers.Anonymous();
 
     /// <summary>The operator token the test hubs are started with (Operations:OperatorToken).</summary>
     public const string OperatorToken = "test-operator-token";
@@ -35,14 +47,16 @@ public sealed class TestHub : IAsyncDisposable
     /// <summary>The dashboard, its JSON API and /metrics (HTTP/1.1).</summary>
     public string DashboardAddress { get; }
     public EscalationHub.Contracts.V1.Operations.OperationsClient Operations { get; }
-    /// <summary>Call metadata carrying the operator token.</summary>
+    /// <summary>Call metadata carrying the operator token (the dashboard's login; gRPC calls go as the operator by
+    /// certificate, so this header is now only a leftover that changes nothing).</summary>
     public static Metadata Operator => new() { { "x-operator-token", OperatorToken } };
 
     public string Directory { get; }
     public int Port { get; }
     public string Address { get; }
     public string DatabasePath => Path.Combine(Directory, "hub.db");
-    public GrpcChannel Channel { get; }
+    /// <summary>Routes each call by the agency its request names (see <see cref="HubCallers"/>).</summary>
+    public CallInvoker Channel { get; }
     public Concerns.ConcernsClient Concerns { get; }
     public Health.HealthClient Health { get; }
     public string Output => process?.Output ?? "";
@@ -59,6 +73,9 @@ public sealed class TestHub : IAsyncDisposable
             // The hub's clock can be moved forward by the test (see MoveClockForward) to make deadlines pass.
             ["Clock:OffsetFile"] = Path.Combine(directory, "clock-offset"),
             ["Adapters:Health:Mllp:Port"] = "0", // the embedded health adapter's MLLP listener on a free port
+            // Tests call far faster than agencies do; the rate limit's own tests start hubs with a low one.
+            ["Limits:RequestsPerSecond"] = "5000",
+            ["Limits:Burst"] = "20000",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
         var hub = new TestHub(directory, settings);
@@ -118,6 +135,10 @@ public sealed class TestHub : IAsyncDisposable
             {
                 last = ex.Status.ToString();
             }
+            catch (FileNotFoundException)
+            {
+                last = "no certificates yet";
+            }
             await Task.Delay(200);
         }
         throw new TimeoutException($"the hub did not report SERVING (last: {last}):\n{Output}");
@@ -160,7 +181,7 @@ public sealed class TestHub : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        Channel.Dispose();
+        Callers.Dispose();
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
     }
 }
