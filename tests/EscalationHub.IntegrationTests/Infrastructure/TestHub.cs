@@ -22,11 +22,18 @@ public sealed class TestHub : IAsyncDisposable
         while (DashboardPort == Port) DashboardPort = Ports.Free(30000, 60000);
         DashboardAddress = $"http://127.0.0.1:{DashboardPort}";
         Callers = new HubCallers(Address, Path.Combine(directory, "certs"));
+        CertificatesByAddress[Address] = Callers.CertificatesDirectory;
         Channel = Callers.Routing;
         Concerns = new Concerns.ConcernsClient(Channel);
         Health = new Health.HealthClient(Channel);
         Operations = new EscalationHub.Contracts.V1.Operations.OperationsClient(Channel);
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> CertificatesByAddress = new();
+
+    /// <summary>The development certificates of the test hub at this address (so an adapter given only the hub's
+    /// address can present its agency's certificate); null for an address no test hub has.</summary>
+    public static string? CertificatesDirectoryOf(string address) => CertificatesByAddress.GetValueOrDefault(address);
 
     /// <summary>The hub's callers over mutual TLS, by certificate (the hub generates them under {Directory}/certs).</summary>
     public HubCallers Callers { get; }
