@@ -13,7 +13,7 @@ public sealed class RevocationList(string? path)
     private HashSet<string> revoked = new(StringComparer.OrdinalIgnoreCase);
     private DateTime lastWrite = DateTime.MinValue;
     private long lastLength = -1;
-    private long lastCheckTicks = long.MinValue;
+    private long nextCheckTicks;
 
     public string? Path { get; } = path;
 
@@ -45,8 +45,8 @@ public sealed class RevocationList(string? path)
         var now = Environment.TickCount64;
         lock (gate)
         {
-            if (now - lastCheckTicks < 1000) return revoked;
-            lastCheckTicks = now;
+            if (now < nextCheckTicks) return revoked;
+            nextCheckTicks = now + 1000;
             var info = new FileInfo(Path);
             var (write, length) = info.Exists ? (info.LastWriteTimeUtc, info.Length) : (DateTime.MinValue, -1L);
             if (write == lastWrite && length == lastLength) return revoked;

@@ -20,15 +20,24 @@ public sealed class RequestRateSettings
 public sealed class RequestRateLimits(RequestRateSettings settings) : IDisposable
 {
     private readonly PartitionedRateLimiter<string>? limiter = settings.RequestsPerSecond <= 0 ? null
-        : PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
+        : PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ => Options(settings)));
+
+    /// <summary>Refilled in small steps so the bucket behaves as a steady rate: a tenth of a second's worth at a time
+    /// (or one token every 1/rate seconds for rates below ten a second).</summary>
+    private static TokenBucketRateLimiterOptions Options(RequestRateSettings settings)
+    {
+        var (period, tokens) = settings.RequestsPerSecond >= 10
+            ? (TimeSpan.FromMilliseconds(100), (int)Math.Round(settings.RequestsPerSecond / 10))
+            : (TimeSpan.FromSeconds(1 / settings.RequestsPerSecond), 1);
+        return new TokenBucketRateLimiterOptions
         {
             TokenLimit = Math.Max(1, settings.Burst),
-            // Refilled in small steps so the bucket behaves as a steady rate: a tenth of a second's worth at a time.
-            ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
-            TokensPerPeriod = Math.Max(1, (int)Math.Round(settings.RequestsPerSecond / 10)),
+            ReplenishmentPeriod = period,
+            TokensPerPeriod = tokens,
             QueueLimit = 0,
             AutoReplenishment = true,
-        }));
+        };
+    }
 
     /// <summary>Null when the call may go ahead; otherwise how long to wait before retrying.</summary>
     public TimeSpan? TryAcquire(CallerIdentity caller)
