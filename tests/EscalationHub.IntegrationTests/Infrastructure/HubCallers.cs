@@ -57,6 +57,9 @@ public sealed class HubCallers(string address, string certificatesDirectory) : I
     public HubClients WithCertificate(X509Certificate2 certificate, bool defaultDeadline = true) =>
         Clients(Channel("cert:" + Guid.NewGuid(), () => certificate), defaultDeadline);
 
+    /// <summary>A new channel with no certificate, for the caller to dispose (health checks while the hub starts).</summary>
+    public GrpcChannel FreshAnonymousChannel() => HubChannels.Create(address, null, LoadCa());
+
     /// <summary>The invoker behind the test hub's old-style clients: routes each call by the agency it names.</summary>
     public CallInvoker Routing => new RoutingInvoker(this);
 
@@ -91,6 +94,9 @@ public sealed class HubCallers(string address, string certificatesDirectory) : I
                 : As(DefaultAgency).Invoker,
         };
     }
+
+    /// <summary>Drops every channel (made again on next use). Clients taken from <see cref="As"/> before stay on theirs.</summary>
+    public void Reset() => Dispose();
 
     public void Dispose()
     {

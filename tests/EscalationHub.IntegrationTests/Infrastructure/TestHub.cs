@@ -95,6 +95,8 @@ public sealed class TestHub : IAsyncDisposable
         var current = new Dictionary<string, string>(settings) { ["Urls"] = Address, ["Dashboard:Urls"] = DashboardAddress };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>()) current[key] = value;
         process = AppProcess.Start("src/EscalationHub.Server", "EscalationHub.Server", Directory, current);
+        // Channels that saw the hub down back off their reconnects (up to minutes): start afresh with the new process.
+        Callers.Reset();
         if (waitUntilServing) await WaitUntilServingAsync();
     }
 
@@ -120,7 +122,11 @@ public sealed class TestHub : IAsyncDisposable
 
     public async Task<HealthCheckResponse.Types.ServingStatus> HealthStatusAsync()
     {
-        var response = await Health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5));
+        // A fresh connection each time: a channel that saw the hub down backs off its reconnects (up to minutes).
+        if (!File.Exists(Path.Combine(Callers.CertificatesDirectory, "ca.crt")))
+            throw new RpcException(new Status(StatusCode.Unavailable, "the hub has not made its certificates yet"));
+        using var channel = Callers.FreshAnonymousChannel();
+        var response = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5));
         return response.Status;
     }
 
