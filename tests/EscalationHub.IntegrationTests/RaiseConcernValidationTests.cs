@@ -17,6 +17,9 @@ public sealed class RaiseConcernValidationTests(EmbeddedHub fixture) : IClassFix
         { "unknown addressed agency", "addressed_to_agency_code", "not a registered agency" },
         { "details too long", "details", "at most 8000 characters" },
         { "no harm level", "harm_level", "must be" },
+        { "category not in the enum", "category", "must be one of the concern categories" },
+        { "role too long", "raised_by.role", "must be at most" },
+        { "given name missing", "child.given_name", "is required" },
         { "no idempotency key", "idempotency_key", "is required" },
         { "date of birth in the future", "child.date_of_birth", "in the future" },
     };
@@ -34,6 +37,9 @@ public sealed class RaiseConcernValidationTests(EmbeddedHub fixture) : IClassFix
             case "unknown addressed agency": request.AddressedToAgencyCode = "atlantis-socialcare"; break;
             case "details too long": request.Details = new string('x', 8001); break;
             case "no harm level": request.HarmLevel = HarmLevel.Unspecified; break;
+            case "category not in the enum": request.Category = (ConcernCategory)999; break;
+            case "role too long": request.RaisedBy.Role = new string('r', 1000); break;
+            case "given name missing": request.Child.GivenName = ""; break;
             case "no idempotency key": request.IdempotencyKey = ""; break;
             case "date of birth in the future": request.Child.DateOfBirth = new Date { Year = DateTime.UtcNow.Year + 1, Month = 1, Day = 1 }; break;
         }
