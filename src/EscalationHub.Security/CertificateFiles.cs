@@ -14,22 +14,28 @@ public static class CertificateFiles
     public static void Write(X509Certificate2 certificate, string directory, string name)
     {
         Directory.CreateDirectory(directory);
-        File.WriteAllText(CertificatePath(directory, name), certificate.ExportCertificatePem() + "\n");
+        // The key first and the certificate last, each renamed into place whole: a reader that finds name.crt finds
+        // a complete certificate and its key (the hub writes them while clients may already be looking).
         if (certificate.GetECDsaPrivateKey() is { } ec)
             using (ec) WriteSecret(KeyPath(directory, name), ec.ExportPkcs8PrivateKeyPem() + "\n");
         else if (certificate.GetRSAPrivateKey() is { } rsa)
             using (rsa) WriteSecret(KeyPath(directory, name), rsa.ExportPkcs8PrivateKeyPem() + "\n");
+        var temporary = CertificatePath(directory, name) + ".tmp";
+        File.WriteAllText(temporary, certificate.ExportCertificatePem() + "\n");
+        File.Move(temporary, CertificatePath(directory, name), overwrite: true);
     }
 
     /// <summary>Writes a file readable and writable by its owner only (created that way, never widened).</summary>
     public static void WriteSecret(string path, string contents)
     {
+        var temporary = path + ".tmp";
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var stream = new FileStream(path, options))
+        using (var stream = new FileStream(temporary, options))
         using (var writer = new StreamWriter(stream))
             writer.Write(contents);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>Loads a certificate with its private key: a PKCS#12 file, or a PEM certificate with the key in

@@ -1,6 +1,7 @@
 using EscalationHub.Contracts.V1;
 using Grpc.Core;
 using Grpc.Health.V1;
+using Grpc.Net.Client;
 using Microsoft.Data.Sqlite;
 
 namespace EscalationHub.IntegrationTests.Infrastructure;
@@ -125,7 +126,13 @@ public sealed class TestHub : IAsyncDisposable
         // A fresh connection each time: a channel that saw the hub down backs off its reconnects (up to minutes).
         if (!File.Exists(Path.Combine(Callers.CertificatesDirectory, "ca.crt")))
             throw new RpcException(new Status(StatusCode.Unavailable, "the hub has not made its certificates yet"));
-        using var channel = Callers.FreshAnonymousChannel();
+        GrpcChannel channel;
+        try { channel = Callers.FreshAnonymousChannel(); }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, $"the hub's CA certificate is not readable yet: {ex.Message}"));
+        }
+        using var _ = channel;
         var response = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5));
         return response.Status;
     }
