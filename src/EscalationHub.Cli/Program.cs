@@ -20,7 +20,7 @@ public static class HubctlCommands
         health, without children's identities, and verifies the ledger.
 
         Exit codes: 0 done (ledger intact); 1 failed (ledger tampered); 2 bad arguments, request, or unreadable store;
-        3 not authorised (operator token missing or wrong); 4 hub unreachable; 5 not found.
+        3 not authorised (operator certificate missing, refused or not an operator's); 4 hub unreachable; 5 not found.
         """)
     {
         FlowCommands.Create(),
@@ -28,5 +28,6 @@ public static class HubctlCommands
         OverdueCommands.Create(),
         AdapterCommands.Create(),
         LedgerCommands.Create(),
+        CertificateCommands.Create(),
     };
 }

@@ -6,6 +6,7 @@ using EscalationHub.Server.Grpc;
 using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Messaging;
 using EscalationHub.Server.Operations;
+using EscalationHub.Server.Security;
 using EscalationHub.Server.Store;
 
 // Settings are read from beside the binary, whatever the working directory; data lives under the working directory.
@@ -13,6 +14,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.AddHubClock();
 builder.AddHubStore();
 builder.AddHubGrpc();
+builder.AddHubTls();
 builder.AddConcerns();
 builder.AddDisagreements();
 builder.AddHubLedger();
@@ -23,6 +25,7 @@ builder.AddHubMessaging();
 var app = builder.Build();
 await app.MigrateHubStoreAsync();
 app.MapHubGrpc();
+app.ReportCertificates();
 app.MapHubLedger();
 app.MapEmbeddedAdapters();
 app.MapOperations();

@@ -158,6 +158,38 @@ public sealed class ComposeFileTests
     }
 
     [Fact]
+    public void The_hub_serves_mutual_tls_with_the_certificates_from_the_mounted_folder()
+    {
+        var hub = Compose.Value["hub"].Environment;
+
+        Assert.Equal("https", new Uri(hub["Urls"]).Scheme);
+        Assert.Equal("/certs/ca.crt", hub["Tls__CaCertificate"]);
+        Assert.Equal("/certs/hub.crt", hub["Tls__ServerCertificate"]);
+        Assert.Equal("/certs/hub.key", hub["Tls__ServerKey"]);
+        Assert.Equal("/certs/revoked.txt", hub["Tls__RevocationList"]);
+        // The healthcheck reaches the hub over TLS, trusting the mounted CA.
+        var healthcheck = File.ReadAllText(Repo.PathOf("compose", "healthcheck.sh"));
+        Assert.Contains("--cacert /certs/ca.crt", healthcheck);
+        Assert.Contains("https://127.0.0.1:$2/grpc.health.v1.Health/Check", healthcheck);
+    }
+
+    [Fact]
+    public void Every_adapter_calls_the_hub_over_tls_with_its_own_agencys_certificate()
+    {
+        var adapters = Apps.Where(s => s.Environment.ContainsKey("Adapter__AgencyCode")).ToList();
+
+        Assert.NotEmpty(adapters);
+        Assert.All(adapters, adapter =>
+        {
+            var code = adapter.Environment["Adapter__AgencyCode"];
+            Assert.Equal("https://hub:5080", adapter.Environment["Hub__Address"]);
+            // The file name hubctl certs agency writes for that agency, and no other agency's.
+            Assert.Equal($"/certs/agency-{code}.crt", adapter.Environment["Hub__ClientCertificate"]);
+            Assert.Equal("/certs/ca.crt", adapter.Environment["Hub__CaCertificate"]);
+        });
+    }
+
+    [Fact]
     public void The_broker_loads_the_definitions_file_compose_mounts()
     {
         var rabbitmq = Compose.Value["rabbitmq"];

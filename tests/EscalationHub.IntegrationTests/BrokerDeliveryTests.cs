@@ -173,7 +173,10 @@ public sealed class BrokerDeliveryTests(RabbitMqNode broker) : IAsyncLifetime
         var hub = await StartHubAsync();
         var socialCare = await StartSocialCareAsync();
         await using var police = await TestBus.StartAsync(broker, M.Addresses.AgencyQueue("leics-police"));
-        var child = await Disagreements.ChildFileAsync(hub);
+        // The police hold the child's file through a concern of their own: only then may they open a disagreement about it.
+        var referral = Requests.HospitalReferral();
+        referral.RaisedBy.AgencyCode = "leics-police";
+        var child = (await hub.Concerns.RaiseConcernAsync(referral)).ChildFileId;
         var d = await hub.Escalations.OpenDisagreementAsync(Disagreements.Open(child, raiser: "leics-police", responder: "leics-socialcare"));
 
         hub.MoveClockForward(d.CurrentStage.Deadline.DueAt.ToDateTimeOffset() - DateTimeOffset.UtcNow + TimeSpan.FromMinutes(1));

@@ -34,7 +34,9 @@ public sealed class EmbeddedAdaptersTests : IAsyncLifetime
     [Fact]
     public async Task The_embedded_adapters_HTTP_interfaces_answer_on_the_hubs_port()
     {
-        using var http = new HttpClient { BaseAddress = new Uri(hub.Address), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        // The hub's port is TLS now (the hub's certificate from the development CA); the agency systems' HTTP
+        // interfaces on it need no client certificate.
+        using var http = new HttpClient(EscalationHub.Security.HubChannels.Handler(null, hub.Callers.PartnershipCa)) { BaseAddress = new Uri(hub.Address), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
 
         var fhir = await http.PostAsync("/adapters/health/fhir/Bundle", new StringContent(File.ReadAllText(
             Path.Combine(AppContext.BaseDirectory, "Samples", "fhir", "bundle-message-referral.json")), Encoding.UTF8, "application/fhir+json"));

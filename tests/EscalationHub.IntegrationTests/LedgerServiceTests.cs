@@ -99,7 +99,8 @@ public sealed class LedgerServiceTests : IClassFixture<EmbeddedHub>
             ledger.GetConsistencyProofAsync(new GetConsistencyProofRequest { FirstSize = 0, SecondSize = head.TreeSize + 1000 }).ResponseAsync);
 
         Assert.Equal((StatusCode.InvalidArgument, "child_file_id: is required"), (missing.StatusCode, missing.Status.Detail));
-        Assert.Equal(StatusCode.InvalidArgument, unknown.StatusCode);
+        // The caller is the certificate's agency: naming another one is refused before anything is read.
+        Assert.Equal(StatusCode.PermissionDenied, unknown.StatusCode);
         Assert.Contains("agency_code", unknown.Status.Detail);
         Assert.Equal(StatusCode.InvalidArgument, index.StatusCode);
         Assert.Contains("entry_index", index.Status.Detail);

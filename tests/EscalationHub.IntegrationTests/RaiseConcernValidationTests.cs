@@ -14,10 +14,12 @@ public sealed class RaiseConcernValidationTests(EmbeddedHub fixture) : IClassFix
     {
         { "bad NHS number check digit", "child.nhs_number", "modulus 11" },
         { "missing child", "child", "is required" },
-        { "unknown raising agency", "raised_by.agency_code", "not a registered agency" },
         { "unknown addressed agency", "addressed_to_agency_code", "not a registered agency" },
         { "details too long", "details", "at most 8000 characters" },
         { "no harm level", "harm_level", "must be" },
+        { "category not in the enum", "category", "must be one of the concern categories" },
+        { "role too long", "raised_by.role", "must be at most" },
+        { "given name missing", "child.given_name", "is required" },
         { "no idempotency key", "idempotency_key", "is required" },
         { "date of birth in the future", "child.date_of_birth", "in the future" },
     };
@@ -32,10 +34,12 @@ public sealed class RaiseConcernValidationTests(EmbeddedHub fixture) : IClassFix
         {
             case "bad NHS number check digit": request.Child.NhsNumber = "943 476 5918"; break;
             case "missing child": request.Child = null; break;
-            case "unknown raising agency": request.RaisedBy.AgencyCode = "nowhere-police"; break;
             case "unknown addressed agency": request.AddressedToAgencyCode = "atlantis-socialcare"; break;
             case "details too long": request.Details = new string('x', 8001); break;
             case "no harm level": request.HarmLevel = HarmLevel.Unspecified; break;
+            case "category not in the enum": request.Category = (ConcernCategory)999; break;
+            case "role too long": request.RaisedBy.Role = new string('r', 1000); break;
+            case "given name missing": request.Child.GivenName = ""; break;
             case "no idempotency key": request.IdempotencyKey = ""; break;
             case "date of birth in the future": request.Child.DateOfBirth = new Date { Year = DateTime.UtcNow.Year + 1, Month = 1, Day = 1 }; break;
         }
@@ -47,6 +51,32 @@ public sealed class RaiseConcernValidationTests(EmbeddedHub fixture) : IClassFix
         var violation = Assert.Single(error.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations, v => v.Field == field);
         Assert.Contains(description, violation.Description);
         Assert.Equal(before, hub.CountAll());
+    }
+
+    [Fact]
+    public async Task A_raising_agency_other_than_the_certificates_is_refused_with_permission_denied_and_stores_nothing()
+    {
+        var before = await hub.SettledCountsAsync();
+        var request = Requests.HospitalReferral();
+        request.RaisedBy.AgencyCode = "leics-police";
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => hub.As("uhl-health").Concerns.RaiseConcernAsync(request).ResponseAsync);
+
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        Assert.Contains("raised_by.agency_code", error.Status.Detail);
+        Assert.Contains("'uhl-health'", error.Status.Detail);
+        Assert.Equal(before, hub.CountAll());
+    }
+
+    [Fact]
+    public async Task An_empty_raising_agency_is_taken_from_the_certificate()
+    {
+        var request = Requests.HospitalReferral();
+        request.RaisedBy.AgencyCode = "";
+
+        var concern = await hub.As("uhl-health").Concerns.RaiseConcernAsync(request);
+
+        Assert.Equal("uhl-health", concern.RaisedBy.AgencyCode);
     }
 
     [Fact]

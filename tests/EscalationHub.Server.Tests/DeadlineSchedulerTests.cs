@@ -109,6 +109,12 @@ public sealed class DeadlineSchedulerTests : IAsyncLifetime
         {
             var db = services.GetRequiredService<HubDbContext>();
             db.ChildFiles.Add(new ChildFile { Id = "CF-TEST0001", GivenName = "A", FamilyName = "B", DateOfBirth = new DateOnly(2020, 1, 1) });
+            // The raising agency holds the child's file through a concern: only then may it open a disagreement about it.
+            db.Concerns.Add(new Concern
+            {
+                Id = Guid.NewGuid(), Reference = "CN-TEST0001", ChildFileId = "CF-TEST0001", RaisedByAgency = "uhl-health", RaisedByRole = "Named nurse",
+                IdempotencyKey = "concern-1", RequestHash = "x", AddressedToAgency = "leics-socialcare", Details = "d", RaisedAt = clock.GetUtcNow(),
+            });
             await db.SaveChangesAsync(ct);
             return await services.GetRequiredService<OpenDisagreementHandler>().HandleAsync(new M.OpenDisagreement(
                 "key-1", new M.ActorRef("uhl-health", "Named nurse"), ["leics-socialcare"], ["CF-TEST0001"], "ReferralBelowThreshold",

@@ -5,8 +5,19 @@ public sealed class HubLedgerSettings
 {
     public const string Section = "Hub";
 
-    /// <summary>The hub's gRPC address, e.g. http://127.0.0.1:5080. Empty: no replica is kept (a warning says so).</summary>
+    /// <summary>The hub's gRPC address, e.g. https://127.0.0.1:5080. Empty: no replica is kept (a warning says so).</summary>
     public string? Address { get; set; }
+
+    /// <summary>The agency's client certificate for the hub (mutual TLS): PEM (.crt, key beside it as .key, or
+    /// ClientKey) or PKCS#12 (.pfx). "{agency}" in the path is replaced by the agency code (the embedded default hosts
+    /// four agencies, each with its own certificate).</summary>
+    public string? ClientCertificate { get; set; }
+
+    /// <summary>The client certificate's private key (PEM), when not beside it; "{agency}" is replaced too.</summary>
+    public string? ClientKey { get; set; }
+
+    /// <summary>The partnership CA (PEM): the hub's server certificate must chain to it.</summary>
+    public string? CaCertificate { get; set; }
 
     /// <summary>How often every followed child file is fetched and checked again, besides whenever a message names it.</summary>
     public double LedgerSyncSeconds { get; set; } = 5;

@@ -2,7 +2,9 @@ using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using EscalationHub.Contracts.Messages;
 using EscalationHub.Ledger;
+using EscalationHub.Security;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -46,8 +48,35 @@ public sealed class LedgerReplicator(
             logger.LogWarning("Hub:Address is not set: this adapter keeps no verified copy of its child files");
             return;
         }
-        using var channel = GrpcChannel.ForAddress(settings.Address);
-        var client = new V1.Ledger.LedgerClient(channel);
+        if (string.IsNullOrWhiteSpace(settings.ClientCertificate) || string.IsNullOrWhiteSpace(settings.CaCertificate))
+        {
+            logger.LogWarning("Hub:ClientCertificate or Hub:CaCertificate is not set: the hub answers no ledger call without the agency's certificate");
+            return;
+        }
+        // One channel per hosted agency, each presenting that agency's certificate: the hub takes the caller from it.
+        using var ca = CertificateFiles.LoadCertificate(settings.CaCertificate);
+        var channels = new Dictionary<string, GrpcChannel>();
+        var clients = new Dictionary<string, V1.Ledger.LedgerClient>();
+        foreach (var ledger in ledgers.All)
+        {
+            var certificate = CertificateFiles.LoadWithKey(settings.ClientCertificate.Replace("{agency}", ledger.AgencyCode),
+                settings.ClientKey?.Replace("{agency}", ledger.AgencyCode) is { Length: > 0 } key ? key : null);
+            var channel = HubChannels.Create(settings.Address, certificate, ca);
+            channels[ledger.AgencyCode] = channel;
+            clients[ledger.AgencyCode] = new V1.Ledger.LedgerClient(channel.Intercept(new DefaultDeadline(TimeSpan.FromSeconds(30))));
+        }
+        try
+        {
+            await RunAsync(clients, stoppingToken);
+        }
+        finally
+        {
+            foreach (var channel in channels.Values) channel.Dispose();
+        }
+    }
+
+    private async Task RunAsync(Dictionary<string, V1.Ledger.LedgerClient> clients, CancellationToken stoppingToken)
+    {
         var period = TimeSpan.FromSeconds(Math.Max(0.2, settings.LedgerSyncSeconds));
         var nextSweep = DateTime.UtcNow;
         while (!stoppingToken.IsCancellationRequested)
@@ -58,7 +87,7 @@ public sealed class LedgerReplicator(
                 {
                     foreach (var ledger in ledgers.All)
                     foreach (var file in await ledger.Replica.TrackedFilesAsync(stoppingToken))
-                        await SyncAsync(client, ledger, file, stoppingToken);
+                        await SyncAsync(clients[ledger.AgencyCode], ledger, file, stoppingToken);
                     nextSweep = DateTime.UtcNow + period;
                 }
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -67,7 +96,7 @@ public sealed class LedgerReplicator(
                 {
                     if (await requests.Reader.WaitToReadAsync(wait.Token))
                         while (requests.Reader.TryRead(out var request))
-                            await SyncAsync(client, ledgers.For(request.Agency), request.ChildFile, stoppingToken);
+                            await SyncAsync(clients[request.Agency], ledgers.For(request.Agency), request.ChildFile, stoppingToken);
                 }
                 catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
                 {

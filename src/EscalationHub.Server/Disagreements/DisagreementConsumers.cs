@@ -69,7 +69,7 @@ public sealed class DisagreementCommandConsumer(IServiceProvider services, HubIn
 
     private static string? Reason(Exception ex) => ex switch
     {
-        InvalidCommandException or TransitionRefusedException or DisagreementNotFoundException or NotAPartyException
+        InvalidCommandException or TransitionRefusedException or DisagreementNotFoundException or NotAPartyException or NotPartyToChildFileException
             or Concerns.IdempotencyKeyReusedException => ex.Message,
         _ => null,
     };

@@ -29,6 +29,11 @@ public sealed class DisagreementNotFoundException(string id) : Exception($"no di
 
 public sealed class NotAPartyException(string agency, string id) : Exception($"agency '{agency}' is not a party to disagreement {id}");
 
+/// <summary>An agency may open a disagreement only about children whose files it already holds (a concern it raised
+/// or received, or another disagreement): otherwise naming a child file would make it a party and open the file.</summary>
+public sealed class NotPartyToChildFileException(string agency, string childFileId, int index)
+    : Exception($"child_file_ids[{index}]: agency '{agency}' is not party to child file {childFileId}");
+
 /// <summary>Loads a disagreement, applies a domain transition and stages the result in the current unit of work
 /// (<see cref="HubUnitOfWork"/>, which group-commits it): the new state, its events, a notice for every party (and
 /// only parties) in the outbox, and an entry for each event on each of its children's files in the ledger.</summary>

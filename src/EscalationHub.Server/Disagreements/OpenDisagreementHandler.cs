@@ -77,6 +77,9 @@ public sealed class OpenDisagreementHandler(
         if (!profiles.TryGet(profileId, out var profile))
             errors.Add("profile_id", $"'{profileId}' is not a loaded policy profile ({string.Join(", ", profiles.All.Select(p => p.Id))})");
         errors.ThrowIfInvalid();
+        foreach (var (id, i) in c.ChildFileIds!.Select((id, i) => (id, i)))
+            if (!await Ledger.ChildFileParties.IsPartyAsync(db, id, c.RaisedBy!.AgencyCode, cancellationToken))
+                throw new NotPartyToChildFileException(c.RaisedBy.AgencyCode, id, i);
 
         var harm = Enum.Parse<HarmLevel>(c.HarmLevel.ToString());
         return (new OpenDisagreement("", raiser!, responders, [.. c.ChildFileIds!.Distinct()], area, harm, c.Summary.Trim(), c.InfantNonAccidentalInjury), profile);

@@ -16,6 +16,8 @@ public static class GrpcRegistration
         {
             options.MaxReceiveMessageSize = MaxRequestBytes;
             options.EnableDetailedErrors = false;
+            // Who is calling and what it may do comes first (Security/CallerInterceptor), then the hub's refusals.
+            options.Interceptors.Add<Security.CallerInterceptor>();
             options.Interceptors.Add<HubExceptionInterceptor>();
         });
         builder.Services.AddGrpcReflection();

@@ -41,6 +41,7 @@ public sealed class HubExceptionInterceptor : Interceptor
         IdempotencyKeyReusedException reused => FieldErrors.Single(StatusCode.AlreadyExists, "idempotency_key", reused.Message),
         DisagreementNotFoundException notFound => new RpcException(new Status(StatusCode.NotFound, $"disagreement_id: {notFound.Message}")),
         NotAPartyException notParty => new RpcException(new Status(StatusCode.PermissionDenied, notParty.Message)),
+        NotPartyToChildFileException notParty => new RpcException(new Status(StatusCode.PermissionDenied, notParty.Message)),
         TransitionRefusedException refused => new RpcException(new Status(StatusCode.FailedPrecondition, refused.Reason)),
         _ => null,
     };

@@ -14,7 +14,7 @@ public static class DashboardHosting
     {
         var dashboard = DashboardUrls(builder.Configuration);
         if (dashboard.Length == 0) return [];
-        var grpc = Split(builder.Configuration["Urls"] ?? "http://127.0.0.1:5080");
+        var grpc = Split(builder.Configuration["Urls"] ?? "https://127.0.0.1:5080");
         builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, ""); // the listeners below replace Urls
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -33,9 +33,10 @@ public static class DashboardHosting
     private static void Listen(KestrelServerOptions kestrel, string url, HttpProtocols protocols)
     {
         var address = BindingAddress.Parse(url);
-        if (address.Scheme != "http")
-            throw new InvalidOperationException($"'{url}': only http:// is supported here (TLS comes with the security issue)");
-        Action<ListenOptions> configure = o => o.Protocols = protocols;
+        if (address.Scheme is not ("http" or "https"))
+            throw new InvalidOperationException($"'{url}': only http:// and https:// are supported here");
+        // https:// uses the hub's certificate and asks for a client certificate (Security/TlsRegistration).
+        Action<ListenOptions> configure = address.Scheme == "https" ? o => { o.Protocols = protocols; o.UseHttps(); } : o => o.Protocols = protocols;
         if (address.Host is "localhost") kestrel.ListenLocalhost(address.Port, configure);
         else if (address.Host is "*" or "+" or "0.0.0.0" or "[::]") kestrel.ListenAnyIP(address.Port, configure);
         else kestrel.Listen(IPAddress.Parse(address.Host.Trim('[', ']')), address.Port, configure);

@@ -23,7 +23,6 @@ public static class OperationsRegistration
         var services = builder.Services;
         services.AddSingleton<FlowSignal>();
         services.AddSingleton<OperatorToken>();
-        services.AddSingleton<OperatorTokenInterceptor>();
         services.AddSingleton<DeadLetterFilter>();
         services.TryAddSingleton(sp => sp.GetRequiredService<IConfiguration>().GetSection("WorkingCalendar").Get<WorkingCalendarOptions>()?.Build()
             ?? WorkingCalendar.EnglandAndWales);
@@ -42,7 +41,6 @@ public static class OperationsRegistration
         services.AddHostedService<FlowRetention>();
         services.AddSingleton<ErrorQueueCleaner>();
         services.AddHostedService<BrokerDeadLetterScanner>();
-        services.AddGrpc().AddServiceOptions<OperationsService>(o => o.Interceptors.Add<OperatorTokenInterceptor>());
 
         // Every endpoint in this process (the hub's, and in the embedded default the adapters') records what it
         // dead-letters before MassTransit moves it to the _error queue. No Fault<T> is generated: faults are not

@@ -8,7 +8,7 @@ using V1 = EscalationHub.Contracts.V1;
 namespace EscalationHub.Server.Operations;
 
 /// <summary>The operators' gRPC service: thin shells over the same use cases as the dashboard's JSON endpoints.
-/// Guarded by <see cref="OperatorTokenInterceptor"/>.</summary>
+/// Operators only (an operator certificate): see Security/CallerInterceptor.</summary>
 public sealed class OperationsService(
     FlowQueries flow,
     FlowSignal signal,

@@ -1,12 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 
 namespace EscalationHub.Server.Operations;
 
-/// <summary>The operator role, until mutual TLS roles replace it: a caller proves it with the x-operator-token header
-/// equal to Operations:OperatorToken. With no token configured the hub makes one at start, keeps it in
+/// <summary>The dashboard's operator login (a browser holds no partnership certificate): the dashboard's API calls
+/// carry the x-operator-token header equal to Operations:OperatorToken. gRPC callers (hubctl) prove the operator role
+/// with an operator certificate instead (Security/CallerInterceptor). With no token configured the hub makes one at start, keeps it in
 /// {store directory}/operator-token (owner-only) and prints where it is, so the embedded default stays one command.</summary>
 public sealed class OperatorToken
 {
@@ -44,28 +44,4 @@ public sealed class OperatorToken
         string.IsNullOrEmpty(presented) ? new Status(StatusCode.Unauthenticated, $"operator role required: send the {Header} header")
         : Matches(presented) ? null
         : new Status(StatusCode.PermissionDenied, $"the {Header} presented is not the operator token");
-}
-
-/// <summary>Guards the Operations service: every call, unary or streaming, needs the operator token.</summary>
-public sealed class OperatorTokenInterceptor(OperatorToken token) : Interceptor
-{
-    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
-        UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        Authorise(context);
-        return continuation(request, context);
-    }
-
-    public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream,
-        ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Authorise(context);
-        return continuation(request, responseStream, context);
-    }
-
-    private void Authorise(ServerCallContext context)
-    {
-        if (token.Check(context.RequestHeaders.GetValue(OperatorToken.Header)) is { } refused)
-            throw new RpcException(refused);
-    }
 }

@@ -17,7 +17,7 @@ public static class Hubctl
         start.Environment["NO_COLOR"] = "1";
         start.Environment["COLUMNS"] = "240";
         start.Environment.Remove("HUBCTL_HUB");
-        start.Environment.Remove("HUBCTL_OPERATOR_TOKEN");
+        foreach (var variable in new[] { "HUBCTL_CERT", "HUBCTL_KEY", "HUBCTL_CA", "HUBCTL_CA_DIR" }) start.Environment.Remove(variable);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -62,6 +62,12 @@ public sealed class TestAdapter : IAsyncDisposable
             ["Hub:Address"] = hubAddress ?? "",
             ["Hub:LedgerSyncSeconds"] = "0.5",
         };
+        if (hubAddress is not null && TestHub.CertificatesDirectoryOf(hubAddress) is { } certificates)
+        {
+            // The adapter calls the hub's gRPC API with its agency's certificate, trusting the hub's development CA.
+            settings["Hub:ClientCertificate"] = Path.Combine(certificates, $"agency-{agencyCode}.crt");
+            settings["Hub:CaCertificate"] = Path.Combine(certificates, "ca.crt");
+        }
         var mllpPort = mllp ? Ports.Free(30000, 60000) : -1;
         if (mllp) settings["Adapter:Mllp:Port"] = mllpPort.ToString();
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;

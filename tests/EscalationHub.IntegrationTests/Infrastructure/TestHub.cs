@@ -18,15 +18,35 @@ public sealed class TestHub : IAsyncDisposable
         Directory = directory;
         this.settings = settings;
         Port = Ports.Free(30000, 60000);
-        Address = $"http://127.0.0.1:{Port}";
+        Address = $"https://127.0.0.1:{Port}";
         DashboardPort = Ports.Free(30000, 60000);
         while (DashboardPort == Port) DashboardPort = Ports.Free(30000, 60000);
         DashboardAddress = $"http://127.0.0.1:{DashboardPort}";
-        Channel = GrpcChannel.ForAddress(Address);
+        Callers = new HubCallers(Address, Path.Combine(directory, "certs"));
+        CertificatesByAddress[Address] = Callers.CertificatesDirectory;
+        Channel = Callers.Routing;
         Concerns = new Concerns.ConcernsClient(Channel);
         Health = new Health.HealthClient(Channel);
         Operations = new EscalationHub.Contracts.V1.Operations.OperationsClient(Channel);
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> CertificatesByAddress = new();
+
+    /// <summary>The development certificates of the test hub at this address (so an adapter given only the hub's
+    /// address can present its agency's certificate); null for an address no test hub has.</summary>
+    public static string? CertificatesDirectoryOf(string address) => CertificatesByAddress.GetValueOrDefault(address);
+
+    /// <summary>The hub's callers over mutual TLS, by certificate (the hub generates them under {Directory}/certs).</summary>
+    public HubCallers Callers { get; }
+
+    /// <summary>Clients that call as this agency (its certificate), whatever the requests name.</summary>
+    public HubClients As(string agencyCode) => Callers.As(agencyCode);
+
+    /// <summary>Clients that call with the development operator certificate.</summary>
+    public HubClients AsOperator() => Callers.AsOperator();
+
+    /// <summary>Clients that present no certificate (the hub answers them health checks only).</summary>
+    public HubClients Anonymous() => Callers.Anonymous();
 
     /// <summary>The operator token the test hubs are started with (Operations:OperatorToken).</summary>
     public const string OperatorToken = "test-operator-token";
@@ -35,14 +55,16 @@ public sealed class TestHub : IAsyncDisposable
     /// <summary>The dashboard, its JSON API and /metrics (HTTP/1.1).</summary>
     public string DashboardAddress { get; }
     public EscalationHub.Contracts.V1.Operations.OperationsClient Operations { get; }
-    /// <summary>Call metadata carrying the operator token.</summary>
+    /// <summary>Call metadata carrying the operator token (the dashboard's login; gRPC calls go as the operator by
+    /// certificate, so this header is now only a leftover that changes nothing).</summary>
     public static Metadata Operator => new() { { "x-operator-token", OperatorToken } };
 
     public string Directory { get; }
     public int Port { get; }
     public string Address { get; }
     public string DatabasePath => Path.Combine(Directory, "hub.db");
-    public GrpcChannel Channel { get; }
+    /// <summary>Routes each call by the agency its request names (see <see cref="HubCallers"/>).</summary>
+    public CallInvoker Channel { get; }
     public Concerns.ConcernsClient Concerns { get; }
     public Health.HealthClient Health { get; }
     public string Output => process?.Output ?? "";
@@ -62,6 +84,9 @@ public sealed class TestHub : IAsyncDisposable
             // The hub's clock can be moved forward by the test (see MoveClockForward) to make deadlines pass.
             ["Clock:OffsetFile"] = Path.Combine(directory, "clock-offset"),
             ["Adapters:Health:Mllp:Port"] = "0", // the embedded health adapter's MLLP listener on a free port
+            // Tests call far faster than agencies do; the rate limit's own tests start hubs with a low one.
+            ["Limits:RequestsPerSecond"] = "5000",
+            ["Limits:Burst"] = "20000",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
         var hub = new TestHub(directory, settings);
@@ -74,6 +99,8 @@ public sealed class TestHub : IAsyncDisposable
         var current = new Dictionary<string, string>(settings) { ["Urls"] = Address, ["Dashboard:Urls"] = DashboardAddress };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>()) current[key] = value;
         process = AppProcess.Start("src/EscalationHub.Server", "EscalationHub.Server", Directory, current);
+        // Channels that saw the hub down back off their reconnects (up to minutes): start afresh with the new process.
+        Callers.Reset();
         if (waitUntilServing) await WaitUntilServingAsync();
     }
 
@@ -99,7 +126,17 @@ public sealed class TestHub : IAsyncDisposable
 
     public async Task<HealthCheckResponse.Types.ServingStatus> HealthStatusAsync()
     {
-        var response = await Health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5));
+        // A fresh connection each time: a channel that saw the hub down backs off its reconnects (up to minutes).
+        if (!File.Exists(Path.Combine(Callers.CertificatesDirectory, "ca.crt")))
+            throw new RpcException(new Status(StatusCode.Unavailable, "the hub has not made its certificates yet"));
+        GrpcChannel channel;
+        try { channel = Callers.FreshAnonymousChannel(); }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, $"the hub's CA certificate is not readable yet: {ex.Message}"));
+        }
+        using var _ = channel;
+        var response = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5));
         return response.Status;
     }
 
@@ -120,6 +157,10 @@ public sealed class TestHub : IAsyncDisposable
             catch (RpcException ex)
             {
                 last = ex.Status.ToString();
+            }
+            catch (FileNotFoundException)
+            {
+                last = "no certificates yet";
             }
             await Task.Delay(200);
         }
@@ -160,7 +201,10 @@ public sealed class TestHub : IAsyncDisposable
             await Task.Delay(250);
             var now = CountAll();
             if (!now.SequenceEqual(last)) (last, stableSince) = (now, DateTime.UtcNow);
+            // The embedded adapters register their approval keys once they start (four inbox rows that may come late).
+            var embedded = string.IsNullOrEmpty(settings.GetValueOrDefault("Messaging:RabbitMq"));
             var quiet = Count("Outbox", "SentAt IS NULL") == 0
+                        && (!embedded || Count("AgencyKeys") >= 4)
                         && Count("Concerns", "AddressedToAgency = 'leics-socialcare' AND Status <> 'Decided'") == 0;
             if (quiet && DateTime.UtcNow - stableSince >= TimeSpan.FromSeconds(1)) return now;
         }
@@ -173,7 +217,7 @@ public sealed class TestHub : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        Channel.Dispose();
+        Callers.Dispose();
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
     }
 }

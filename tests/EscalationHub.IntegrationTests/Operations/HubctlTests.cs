@@ -23,7 +23,9 @@ public sealed class HubctlTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await hub.DisposeAsync();
 
-    private string[] Args(params string[] args) => [.. args, "--hub", hub.Address, "--operator-token", TestHub.OperatorToken];
+    private string OperatorCertificate => Path.Combine(hub.Callers.CertificatesDirectory, "operator-ops.crt");
+
+    private string[] Args(params string[] args) => [.. args, "--hub", hub.Address, "--cert", OperatorCertificate];
 
     [Fact]
     public async Task Adapters_lists_the_social_care_adapter_alive_and_exits_0()
@@ -101,24 +103,28 @@ public sealed class HubctlTests : IAsyncLifetime
         Assert.Equal(2, badId.ExitCode);
         Assert.Contains("ids[0]", badId.Output);
 
-        var noToken = await Hubctl.RunAsync("overdue", "--hub", hub.Address);
-        Assert.Equal(3, noToken.ExitCode);
-        Assert.Contains("--operator-token", noToken.Output);
+        var noCertificate = await Hubctl.RunAsync("overdue", "--hub", hub.Address);
+        Assert.Equal(3, noCertificate.ExitCode);
+        Assert.Contains("--cert", noCertificate.Output);
 
-        var wrongToken = await Hubctl.RunAsync("overdue", "--hub", hub.Address, "--operator-token", "wrong");
-        Assert.Equal(3, wrongToken.ExitCode);
-        Assert.Contains("PermissionDenied", wrongToken.Output);
+        // An agency's certificate is not an operator's: refused by the hub.
+        var agencyCertificate = await Hubctl.RunAsync("overdue", "--hub", hub.Address, "--cert", Path.Combine(hub.Callers.CertificatesDirectory, "agency-leics-police.crt"));
+        Assert.Equal(3, agencyCertificate.ExitCode);
+        Assert.Contains("PermissionDenied", agencyCertificate.Output);
 
-        var fromEnvironment = await Hubctl.RunAsync(new Dictionary<string, string> { ["HUBCTL_HUB"] = hub.Address, ["HUBCTL_OPERATOR_TOKEN"] = TestHub.OperatorToken }, "overdue");
+        var fromEnvironment = await Hubctl.RunAsync(new Dictionary<string, string>
+        {
+            ["HUBCTL_HUB"] = hub.Address, ["HUBCTL_CERT"] = OperatorCertificate, ["HUBCTL_CA"] = Path.Combine(hub.Callers.CertificatesDirectory, "ca.crt"),
+        }, "overdue");
         Assert.Equal(0, fromEnvironment.ExitCode);
 
-        var unreachable = await Hubctl.RunAsync("adapters", "--hub", $"http://127.0.0.1:{Ports.Free()}", "--operator-token", "x");
+        var unreachable = await Hubctl.RunAsync("adapters", "--hub", $"https://127.0.0.1:{Ports.Free()}", "--cert", OperatorCertificate);
         Assert.Equal(4, unreachable.ExitCode);
         Assert.Contains("is the hub running", unreachable.Output);
 
         var help = await Hubctl.RunAsync("--help");
         Assert.Equal(0, help.ExitCode);
-        foreach (var command in new[] { "flow", "dead-letters", "overdue", "adapters", "Exit codes" })
+        foreach (var command in new[] { "flow", "dead-letters", "overdue", "adapters", "certs", "Exit codes" })
             Assert.Contains(command, help.Output);
     }
 }

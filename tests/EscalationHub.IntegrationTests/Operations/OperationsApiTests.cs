@@ -41,14 +41,15 @@ public sealed class OperationsApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Operator_calls_without_the_token_are_unauthenticated_and_with_a_wrong_token_permission_denied()
+    public async Task Operator_calls_without_a_certificate_are_unauthenticated_and_with_an_agency_certificate_permission_denied()
     {
-        var none = await Assert.ThrowsAsync<RpcException>(() => hub.Operations.ListAdaptersAsync(new ListAdaptersRequest()).ResponseAsync);
+        var none = await Assert.ThrowsAsync<RpcException>(() => hub.Anonymous().Operations.ListAdaptersAsync(new ListAdaptersRequest()).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, none.StatusCode);
-        var wrong = await Assert.ThrowsAsync<RpcException>(() => hub.Operations.ListDeadLettersAsync(new ListDeadLettersRequest(),
-            new Metadata { { "x-operator-token", "not-the-token" } }).ResponseAsync);
-        Assert.Equal(StatusCode.PermissionDenied, wrong.StatusCode);
-        var stream = hub.Operations.WatchFlow(new WatchFlowRequest());
+        // The dashboard's token is no gRPC credential: an agency's certificate with the token is still an agency.
+        var agency = await Assert.ThrowsAsync<RpcException>(() => hub.As("leics-socialcare").Operations.ListDeadLettersAsync(new ListDeadLettersRequest(),
+            TestHub.Operator).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, agency.StatusCode);
+        var stream = hub.Anonymous().Operations.WatchFlow(new WatchFlowRequest());
         var watch = await Assert.ThrowsAsync<RpcException>(() => stream.ResponseStream.MoveNext());
         Assert.Equal(StatusCode.Unauthenticated, watch.StatusCode);
 
@@ -160,14 +161,8 @@ public sealed class OperationsApiTests : IAsyncLifetime
         // Until the first heartbeat is committed the hub answers NOT_FOUND for the agency: keep asking.
         var adapter = await Eventually.GetAsync(async () =>
         {
-            try
-            {
-                return (await hub.Operations.ListAdaptersAsync(new ListAdaptersRequest { AgencyCode = "leics-socialcare" }, TestHub.Operator)).Adapters.FirstOrDefault();
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
-            {
-                return null;
-            }
+            try { return (await hub.Operations.ListAdaptersAsync(new ListAdaptersRequest { AgencyCode = "leics-socialcare" }, TestHub.Operator)).Adapters.FirstOrDefault(); }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound) { return null; } // no heartbeat yet
         }, "a heartbeat from leics-socialcare");
         Assert.False(adapter.Silent);
         Assert.Equal(TimeSpan.FromSeconds(1), adapter.Interval.ToTimeSpan());
