@@ -48,6 +48,7 @@ public static class CallerPolicies
         ["/escalationhub.v1.Escalations/WatchDisagreement"] = new(Access.Agency, "agency_code"),
 
         ["/escalationhub.v1.Ledger/GetChildFile"] = new(Access.Agency, "agency_code"),
+        ["/escalationhub.v1.Ledger/ListChildFileReads"] = new(Access.Agency, "agency_code"),
         // Hashes, signatures and public keys only: any agency may check the log; nothing here names a child.
         ["/escalationhub.v1.Ledger/GetLatestTreeHead"] = new(Access.Agency),
         ["/escalationhub.v1.Ledger/GetInclusionProof"] = new(Access.Agency),

@@ -108,18 +108,15 @@ public sealed class HubStore : IAsyncDisposable
             HarmLevel.SignificantHarm,
             "Bruising to both arms"), ct));
 
-    public Task<string> OpenDisagreementAsync(string key) =>
-        RunAsync(async (sp, ct) =>
-        {
-            var db = sp.GetRequiredService<HubDbContext>();
-            var childFile = $"CF-{key.ToUpperInvariant()}";
-            db.ChildFiles.Add(new ChildFile { Id = childFile, GivenName = "A", FamilyName = "B", DateOfBirth = new DateOnly(2020, 1, 1) });
-            await db.SaveChangesAsync(ct);
-            var opened = await sp.GetRequiredService<OpenDisagreementHandler>().HandleAsync(new OpenDisagreement(
-                key, new ActorRef("uhl-health", "Named nurse"), ["leics-socialcare"], [childFile], "ReferralBelowThreshold",
-                HarmLevel.Standard, "Below threshold, we disagree", "north-wales-2014"), ct);
-            return opened.Id;
-        });
+    /// <summary>Opens a disagreement about a child whose file the raiser holds: it raised a concern about the child
+    /// first (an agency may open a disagreement only about child files it already holds).</summary>
+    public async Task<string> OpenDisagreementAsync(string key)
+    {
+        var raised = await RaiseConcernAsync($"about-{key}");
+        return await RunAsync(async (sp, ct) => (await sp.GetRequiredService<OpenDisagreementHandler>().HandleAsync(new OpenDisagreement(
+            key, new ActorRef("uhl-health", "Named nurse"), ["leics-socialcare"], [raised.ChildFile.Id], "ReferralBelowThreshold",
+            HarmLevel.Standard, "Below threshold, we disagree", "north-wales-2014"), ct)).Id);
+    }
 
     public DeadlineScheduler NewScheduler() => new(host.Services.GetRequiredService<IServiceScopeFactory>(), host.Services.GetRequiredService<DisagreementSignals>(),
         host.Services.GetRequiredService<IOptions<EscalationOptions>>(), Clock, NullLogger<DeadlineScheduler>.Instance);

@@ -174,8 +174,7 @@ public abstract class StoreAcceptanceTests : IAsyncLifetime
     [Fact]
     public async Task The_operators_views_of_flow_deadlines_and_the_partnership_report_read_the_store()
     {
-        await Hub.RaiseConcernAsync("seen-by-operators");
-        var id = await Hub.OpenDisagreementAsync("reported");
+        var id = await Hub.OpenDisagreementAsync("reported"); // raises a concern about the child first
         Hub.Clock.SetUtcNow(new DateTimeOffset(2027, 1, 18, 17, 1, 0, TimeSpan.Zero)); // the stage 1 deadline has passed
         await using var scope = Hub.Services.CreateAsyncScope();
         var services = scope.ServiceProvider;
@@ -188,7 +187,7 @@ public abstract class StoreAcceptanceTests : IAsyncLifetime
         Assert.Contains(flow, f => f.MessageType.EndsWith("ConcernRaised"));
         Assert.NotEmpty(statistics.Rows);
         Assert.Contains(overdue, o => o.Overdue && o.Stage.CaseReference == id);
-        Assert.Equal(2, report.Cases); // the concern and the disagreement
+        Assert.Equal(2, report.Cases); // the concern and the disagreement about the same child
     }
 
     private Task<int?> StageAsync(string id) => Hub.QueryAsync(db => db.Disagreements.Where(d => d.Id == id).Select(d => (int?)d.CurrentStage).SingleAsync());

@@ -38,6 +38,7 @@ public sealed class AuthorizationMatrixTests(EmbeddedHub fixture) : IClassFixtur
         escalationhub.v1.Escalations/ListDisagreements                A       A          A          D        U
         escalationhub.v1.Escalations/WatchDisagreement                A       A          D          D        U
         escalationhub.v1.Ledger/GetChildFile                          A       A          D          D        U
+        escalationhub.v1.Ledger/ListChildFileReads                    A       A          D          D        U
         escalationhub.v1.Ledger/GetLatestTreeHead                     A       A          A          D        U
         escalationhub.v1.Ledger/GetInclusionProof                     A       A          A          D        U
         escalationhub.v1.Ledger/GetConsistencyProof                   A       A          A          D        U
@@ -191,12 +192,13 @@ public sealed class AuthorizationMatrixTests(EmbeddedHub fixture) : IClassFixtur
                 DisagreementId = id, By = By(a), Outcome = FinalOutcome.Mediation, DecidedBy = "Chair of the Local Delivery Group", Summary = "Mediation.",
             }),
             ["escalationhub.v1.Escalations/GiveFeedback"] = async (h, a) => await h.Escalations.GiveFeedbackAsync(new GiveFeedbackRequest { DisagreementId = id, By = By(a), Summary = "Told the raiser." }),
-            ["escalationhub.v1.Escalations/RecordLearning"] = async (h, a) => await h.Escalations.RecordLearningAsync(new RecordLearningRequest { DisagreementId = id, By = By(a), Learning = "Threshold guidance." }),
+            ["escalationhub.v1.Escalations/RecordLearning"] = async (h, a) => await h.Escalations.RecordLearningAsync(new RecordLearningRequest { DisagreementId = id, By = By(a), Learning = "Threshold guidance.", Themes = { LearningTheme.ThresholdUnderstanding } }),
             ["escalationhub.v1.Escalations/CloseDisagreement"] = async (h, a) => await h.Escalations.CloseDisagreementAsync(new CloseDisagreementRequest { DisagreementId = id, By = By(a) }),
             ["escalationhub.v1.Escalations/GetDisagreement"] = async (h, a) => await h.Escalations.GetDisagreementAsync(new GetDisagreementRequest { DisagreementId = id, AgencyCode = a }),
             ["escalationhub.v1.Escalations/ListDisagreements"] = async (h, a) => await h.Escalations.ListDisagreementsAsync(new ListDisagreementsRequest { AgencyCode = a }),
             ["escalationhub.v1.Escalations/WatchDisagreement"] = (h, a) => FirstAsync(h.Escalations.WatchDisagreement(new WatchDisagreementRequest { DisagreementId = id, AgencyCode = a }, deadline: Soon)),
             ["escalationhub.v1.Ledger/GetChildFile"] = async (h, a) => await h.Ledger.GetChildFileAsync(new GetChildFileRequest { ChildFileId = c.ChildFileId, AgencyCode = a }),
+            ["escalationhub.v1.Ledger/ListChildFileReads"] = async (h, a) => await h.Ledger.ListChildFileReadsAsync(new ListChildFileReadsRequest { ChildFileId = c.ChildFileId, AgencyCode = a }),
             ["escalationhub.v1.Ledger/GetLatestTreeHead"] = async (h, _) => await h.Ledger.GetLatestTreeHeadAsync(new GetLatestTreeHeadRequest()),
             ["escalationhub.v1.Ledger/GetInclusionProof"] = async (h, _) => await h.Ledger.GetInclusionProofAsync(new GetInclusionProofRequest { EntryIndex = 0, TreeSize = c.TreeSize }),
             ["escalationhub.v1.Ledger/GetConsistencyProof"] = async (h, _) => await h.Ledger.GetConsistencyProofAsync(new GetConsistencyProofRequest { FirstSize = 1, SecondSize = c.TreeSize }),
