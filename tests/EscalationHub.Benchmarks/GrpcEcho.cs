@@ -16,7 +16,7 @@ public static class GrpcEcho
 {
     public static async Task<double> RunAsync(int callers, TimeSpan duration)
     {
-        var port = EscalationHub.IntegrationTests.Infrastructure.Ports.Free(30000, 60000);
+        var port = EscalationHub.IntegrationTests.Infrastructure.Ports.Free(EscalationHub.IntegrationTests.Infrastructure.Ports.ServerMin, EscalationHub.IntegrationTests.Infrastructure.Ports.ServerMax);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.ListenLocalhost(port, o => o.Protocols = HttpProtocols.Http2));

@@ -24,8 +24,8 @@ public static class HubEndToEnd
         var adapter = await TestAdapter.StartSocialCareAsync(uri, extra: Quiet);
         try
         {
-            using var channel = Calls.Channel(hub.Address);
-            var concerns = new EscalationHub.Contracts.V1.Concerns.ConcernsClient(channel);
+            // The hospital's client certificate over mutual TLS, as a real caller (the echo baseline runs without TLS).
+            var concerns = hub.As("uhl-health").Concerns;
             using var acknowledged = new AcknowledgementWatch(hub.DatabasePath);
 
             async Task<double> RaiseAndAwaitAsync(long i)

@@ -20,8 +20,7 @@ public static class HubMemory
         for (var i = 0; i < 500; i++)
             await ledger.GetInclusionProofAsync(new GetInclusionProofRequest { EntryIndex = random.NextInt64(head.TreeSize), TreeSize = head.TreeSize });
         // Appends to the large log, and sends (no adapter runs: the messages wait in the agencies' queues).
-        using var channel = Calls.Channel(hub.Address);
-        var client = new Concerns.ConcernsClient(channel);
+        var client = hub.As("uhl-health").Concerns;
         await Task.WhenAll(Enumerable.Range(0, 16).Select(w => Task.Run(async () =>
         {
             for (var i = w; i < concerns; i += 16) await client.RaiseConcernAsync(Calls.NewConcern(30_000_000L + i));

@@ -9,7 +9,7 @@ namespace EscalationHub.IntegrationTests;
 /// <summary>The embedded default hosts all four adapters with their simulators: one process, no broker.</summary>
 public sealed class EmbeddedAdaptersTests : IAsyncLifetime
 {
-    private readonly int mllpPort = Ports.Free(30000, 60000);
+    private readonly int mllpPort = Ports.Free(Ports.ServerMin, Ports.ServerMax);
     private TestHub hub = null!;
 
     public async Task InitializeAsync() =>

@@ -26,7 +26,7 @@ public sealed class AgencySystemStub : IDisposable
 
     public int Delivered => Requests.Count(r => r.Status == 200);
 
-    public static AgencySystemStub Start(bool up) => new(Ports.Free(30000, 60000), up);
+    public static AgencySystemStub Start(bool up) => new(Ports.Free(Ports.ServerMin, Ports.ServerMax), up);
 
     private async Task ServeAsync()
     {

@@ -20,7 +20,7 @@ public sealed class RabbitMqNode : IAsyncLifetime
     public int Port { get; } = Ports.Free(10000, 30000);
     public string AmqpUri => $"amqp://guest:guest@127.0.0.1:{Port}/";
     /// <summary>The management plugin's HTTP API (queue depths, error queues), on loopback.</summary>
-    public int ManagementPort { get; } = Ports.Free(30000, 60000);
+    public int ManagementPort { get; } = Ports.Free(Ports.ServerMin, Ports.ServerMax);
     public string ManagementUri => $"http://guest:guest@127.0.0.1:{ManagementPort}/";
 
     /// <summary>The broker as a given user sees a given virtual host.</summary>
@@ -204,6 +204,11 @@ public sealed class RabbitMqNode : IAsyncLifetime
 
 public static class Ports
 {
+    // Servers the tests stop and start again on the same port (hubs, adapters, stubs) listen above Linux's ephemeral
+    // range (32768-60999 by default): inside it, a client connection made while the server is down can take the port.
+    public const int ServerMin = 61000;
+    public const int ServerMax = 65500;
+
     /// <summary>A TCP port nobody listens on, within [min, max) (the broker needs port+20000 free too).</summary>
     public static int Free(int min = 10000, int max = 30000)
     {

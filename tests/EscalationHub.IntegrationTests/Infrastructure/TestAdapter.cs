@@ -50,7 +50,7 @@ public sealed class TestAdapter : IAsyncDisposable
         IReadOnlyDictionary<string, string>? extra, bool waitUntilHealthy, bool mllp)
     {
         var directory = Path.Combine(Path.GetTempPath(), $"eh-adapter-{Guid.NewGuid():N}");
-        var port = Ports.Free(30000, 60000);
+        var port = Ports.Free(Ports.ServerMin, Ports.ServerMax);
         var settings = new Dictionary<string, string>
         {
             ["Urls"] = $"http://127.0.0.1:{port}",
@@ -68,7 +68,7 @@ public sealed class TestAdapter : IAsyncDisposable
             settings["Hub:ClientCertificate"] = Path.Combine(certificates, $"agency-{agencyCode}.crt");
             settings["Hub:CaCertificate"] = Path.Combine(certificates, "ca.crt");
         }
-        var mllpPort = mllp ? Ports.Free(30000, 60000) : -1;
+        var mllpPort = mllp ? Ports.Free(Ports.ServerMin, Ports.ServerMax) : -1;
         if (mllp) settings["Adapter:Mllp:Port"] = mllpPort.ToString();
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
         var adapter = new TestAdapter(() => AppProcess.Start(project, assembly, directory, settings), directory, agencyCode, $"http://127.0.0.1:{port}/health")

@@ -17,10 +17,10 @@ public sealed class TestHub : IAsyncDisposable
     {
         Directory = directory;
         this.settings = settings;
-        Port = Ports.Free(30000, 60000);
+        Port = Ports.Free(Ports.ServerMin, Ports.ServerMax);
         Address = $"https://127.0.0.1:{Port}";
-        DashboardPort = Ports.Free(30000, 60000);
-        while (DashboardPort == Port) DashboardPort = Ports.Free(30000, 60000);
+        DashboardPort = Ports.Free(Ports.ServerMin, Ports.ServerMax);
+        while (DashboardPort == Port) DashboardPort = Ports.Free(Ports.ServerMin, Ports.ServerMax);
         DashboardAddress = $"http://127.0.0.1:{DashboardPort}";
         Callers = new HubCallers(Address, Path.Combine(directory, "certs"));
         CertificatesByAddress[Address] = Callers.CertificatesDirectory;
