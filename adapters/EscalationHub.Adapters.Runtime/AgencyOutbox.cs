@@ -10,8 +10,8 @@ public sealed record AgencyDelivery(
     DateTimeOffset NextAttemptAt, DateTimeOffset? DeliveredAt, string? LastError, string? TraceParent = null);
 
 /// <summary>What the adapter owes its agency's system, in the adapter's SQLite file (beside the inbox), so nothing
-/// is lost while that system is down or the adapter restarts. Deliveries go out strictly in the order they were
-/// added; a delivery id is derived from the bus message that caused it, so a redelivered cause adds nothing.</summary>
+/// is lost while that system is down or the adapter restarts. A concern's deliveries go out strictly in the order they
+/// were added; a delivery id is derived from the bus message that caused it, so a redelivered cause adds nothing.</summary>
 public sealed class AgencyOutbox
 {
     private readonly string connectionString;
@@ -77,14 +77,24 @@ public sealed class AgencyOutbox
         return added;
     }
 
-    /// <summary>The oldest delivery not yet made: later ones wait behind it, so the agency system sees them in order.</summary>
-    public async Task<AgencyDelivery?> OldestUndeliveredAsync(CancellationToken cancellationToken = default)
+    /// <summary>The oldest undelivered delivery of each lane, oldest lanes first, at most <paramref name="lanes"/>: a
+    /// lane is one concern's deliveries (those about no concern, e.g. disagreement notices, are one lane together).
+    /// Within a lane deliveries go strictly in the order they were added; lanes go side by side.</summary>
+    public async Task<IReadOnlyList<AgencyDelivery>> LaneHeadsAsync(int lanes, CancellationToken cancellationToken = default)
     {
         await using var connection = Open();
         await using var command = connection.CreateCommand();
-        command.CommandText = $"{Select} WHERE delivered_at IS NULL ORDER BY sequence LIMIT 1";
+        // GROUP BY puts every NULL concern_id in one group: the lane of deliveries about no concern.
+        command.CommandText = $"""
+            {Select} WHERE sequence IN (
+                SELECT MIN(sequence) FROM deliveries WHERE delivered_at IS NULL GROUP BY concern_id ORDER BY 1 LIMIT $lanes)
+            ORDER BY sequence
+            """;
+        command.Parameters.AddWithValue("$lanes", lanes);
+        var heads = new List<AgencyDelivery>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+        while (await reader.ReadAsync(cancellationToken)) heads.Add(Read(reader));
+        return heads;
     }
 
     public async Task MarkDeliveredAsync(long sequence, DateTimeOffset at, CancellationToken cancellationToken = default)
