@@ -14,9 +14,10 @@ public static class BrokerBaselines
 {
     private static readonly byte[] Body = new byte[1024]; // about the size of a serialised ConcernRaised envelope
 
-    public sealed record Result(double OneWayPerSecond, double RoundTripsPerSecond);
+    public sealed record Result(double OneWayPerSecond, double RoundTripsPerSecond, string RoundTripCpu);
 
-    public static async Task<Result> RunAsync(string amqpUri, int messages, int inFlight)
+    /// <param name="brokerProcess">The broker's process id, to say what a round trip costs it in CPU.</param>
+    public static async Task<Result> RunAsync(string amqpUri, int messages, int inFlight, int brokerProcess)
     {
         var factory = new ConnectionFactory { Uri = new Uri(amqpUri) };
         await using var publisherConnection = await factory.CreateConnectionAsync("bench-publisher");
@@ -24,9 +25,12 @@ public static class BrokerBaselines
 
         var oneWay = await OneWayAsync(publisherConnection, consumerConnection, messages, inFlight);
         Console.WriteLine($"raw broker, one way: {messages:N0} messages, {inFlight} publishes in flight: {oneWay:N0}/s");
+        var cpu = ProcessCpu.Start(new Dictionary<string, int> { ["broker"] = brokerProcess });
         var roundTrip = await RoundTripAsync(publisherConnection, consumerConnection, messages / 2, inFlight);
+        var roundTripCpu = ProcessCpu.Format(cpu.Stop(messages / 2));
         Console.WriteLine($"raw broker, round trip: {messages / 2:N0} requests and replies, {inFlight} in flight: {roundTrip:N0}/s");
-        return new Result(oneWay, roundTrip);
+        Console.WriteLine($"raw broker, round trip: CPU ms per round trip: {roundTripCpu}");
+        return new Result(oneWay, roundTrip, roundTripCpu);
     }
 
     /// <summary>Prefetch 32 and up to 32 deliveries handled at once: what a MassTransit endpoint of the hub does.</summary>

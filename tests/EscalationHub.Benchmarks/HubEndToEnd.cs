@@ -12,7 +12,7 @@ namespace EscalationHub.Benchmarks;
 public static class HubEndToEnd
 {
     public sealed record Result(double SaturatedPerSecond, double RatePaced, double P50Ms, double P99Ms, int PacedCount, double RaiseOnlyPerSecond,
-        string Breakdown);
+        string Breakdown, string PacedBreakdown, string SaturatedCpu, string RaiseOnlyCpu);
 
     /// <summary>Quiet logs (Warning) in both processes: the figures are the hub's, not the console's.</summary>
     private static readonly Dictionary<string, string> Quiet = new() { ["Logging:LogLevel:Default"] = "Warning" };
@@ -39,16 +39,29 @@ public static class HubEndToEnd
             }
 
             // Saturation: closed loop, many callers each waiting for their own acknowledgement before the next.
-            var saturated = await Calls.SaturateAsync(callers, duration, RaiseAndAwaitAsync);
+            var processes = new Dictionary<string, int>
+            {
+                ["hub"] = hub.ProcessId!.Value, ["adapter"] = adapter.ProcessId, ["broker"] = ProcessCpu.BrokerProcess(broker.NodeName),
+            };
+            ProcessCpu? cpu = null;
+            var measuredSince = 0L;
+            var saturated = await Calls.SaturateAsync(callers, duration, RaiseAndAwaitAsync, () =>
+            {
+                measuredSince = DateTimeOffset.UtcNow.UtcTicks;
+                cpu = ProcessCpu.Start(processes);
+            });
+            var saturatedCpu = ProcessCpu.Format(cpu!.Stop(saturated * duration.TotalSeconds));
             Console.WriteLine($"hub end to end: {callers} callers for {duration.TotalSeconds:F0} s: {saturated:N1} concerns/s acknowledged");
+            Console.WriteLine($"hub end to end: CPU ms per concern: {saturatedCpu}");
             await hub.SettledCountsAsync();
-            var breakdown = await Breakdown(hub);
+            var breakdown = await Breakdown(hub, measuredSince);
 
             // Half of it, open loop: each concern is raised on schedule whatever happened to the ones before, and its
             // latency is counted from when it was due to be raised (no coordinated omission).
             var rate = Math.Max(1, saturated / 2);
             var count = Math.Max(20, (int)(rate * duration.TotalSeconds));
             var latencies = new ConcurrentBag<double>();
+            var pacedSince = DateTimeOffset.UtcNow.UtcTicks;
             var start = Stopwatch.GetTimestamp();
             var pending = new List<Task>(count);
             for (var i = 0; i < count; i++)
@@ -73,13 +86,19 @@ public static class HubEndToEnd
             var sorted = latencies.Order().ToList();
             Console.WriteLine($"hub end to end at {rate:N1}/s for {count} concerns: p50 {Report.Percentile(sorted, 50):N1} ms, p99 {Report.Percentile(sorted, 99):N1} ms");
             await hub.SettledCountsAsync();
+            var pacedBreakdown = await Breakdown(hub, pacedSince);
 
             // RaiseConcern alone (gRPC call to committed), with the adapter stopped: nothing is answered meanwhile.
             await adapter.DisposeAsync();
             Console.WriteLine("RaiseConcern alone: starting");
-            var raiseOnly = await Calls.SaturateAsync(callers, duration, i => concerns.RaiseConcernAsync(Calls.NewConcern(20_000_000L + i)).ResponseAsync);
+            processes.Remove("adapter");
+            var raiseOnly = await Calls.SaturateAsync(callers, duration, i => concerns.RaiseConcernAsync(Calls.NewConcern(20_000_000L + i)).ResponseAsync,
+                () => cpu = ProcessCpu.Start(processes));
+            var raiseOnlyCpu = ProcessCpu.Format(cpu!.Stop(raiseOnly * duration.TotalSeconds));
             Console.WriteLine($"RaiseConcern alone: {callers} callers for {duration.TotalSeconds:F0} s: {raiseOnly:N0} calls/s");
-            return new Result(saturated, rate, Report.Percentile(sorted, 50), Report.Percentile(sorted, 99), count, raiseOnly, breakdown);
+            Console.WriteLine($"RaiseConcern alone: CPU ms per call: {raiseOnlyCpu}");
+            return new Result(saturated, rate, Report.Percentile(sorted, 50), Report.Percentile(sorted, 99), count, raiseOnly, breakdown, pacedBreakdown,
+                saturatedCpu, raiseOnlyCpu);
         }
         finally
         {
@@ -89,15 +108,16 @@ public static class HubEndToEnd
     }
 
     /// <summary>Where a concern's time went, from the hub's own flow events (one per message, with its sent, delivered
-    /// and acknowledged times) for the concerns of the saturation run: medians per stage.</summary>
-    private static async Task<string> Breakdown(TestHub hub)
+    /// and acknowledged times) for the concerns raised since the given UTC ticks: medians (and 99th percentiles) per stage.</summary>
+    private static async Task<string> Breakdown(TestHub hub, long since)
     {
         await using var connection = new SqliteConnection($"Data Source={hub.DatabasePath};Mode=ReadOnly;Pooling=False");
         await connection.OpenAsync();
         var raised = new Dictionary<string, long>();
         await using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT Reference, RaisedAt FROM Concerns";
+            command.CommandText = "SELECT Reference, RaisedAt FROM Concerns WHERE RaisedAt >= $since";
+            command.Parameters.AddWithValue("$since", since);
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync()) raised[reader.GetString(0)] = reader.GetInt64(1);
         }
@@ -121,7 +141,8 @@ public static class HubEndToEnd
             stages["reply->hub received"].Add((d2 - s2) / 1e4);
             stages["received->applied"].Add((a2 - d2) / 1e4);
         }
-        return string.Join(", ", stages.Select(s => $"{s.Key} {Report.Percentile(s.Value.Order().ToList(), 50):N1} ms")) + $" (medians of {stages.First().Value.Count})";
+        return string.Join(", ", stages.Select(s => $"{s.Key} {Report.Percentile(s.Value.Order().ToList(), 50):N1}/{Report.Percentile(s.Value.Order().ToList(), 99):N1} ms"))
+            + $" (p50/p99 of {stages.First().Value.Count})";
     }
 }
 

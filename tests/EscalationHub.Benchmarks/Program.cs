@@ -7,11 +7,13 @@ using Microsoft.Data.Sqlite;
 // scheduler as open disagreements grow, the raw parts the hub is built on (RabbitMQ.Client on a private broker node,
 // a bare Grpc.AspNetCore echo) and the hub end to end on the same broker, with the ratios of hub to raw.
 // --smoke: a small run that checks every measurement still works; --keep: keep the stores it wrote;
-// --only=hub (raw baselines, hub end to end, hub memory) or --only=ledger,deadlines: a part of it, while working on it.
+// --only=hub (raw baselines, hub end to end, hub memory), --only=ledger,deadlines or --only=e2e (the hub end to end
+// alone): a part of it, while working on it.
 var smoke = args.Contains("--smoke");
 var only = args.FirstOrDefault(a => a.StartsWith("--only="))?["--only=".Length..].Split(',') ?? ["ledger", "deadlines", "hub"];
 var scale = smoke ? Scale.Smoke : Scale.Full;
 if (Environment.GetEnvironmentVariable("BENCH_SECONDS") is { Length: > 0 } seconds) scale = scale with { Measure = TimeSpan.FromSeconds(int.Parse(seconds)) };
+Calls.WarmUp = TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("BENCH_WARMUP"), out var warmUp) ? warmUp : smoke ? 1 : 30);
 const int Callers = 64;
 Console.WriteLine($"EscalationHub benchmark ({(smoke ? "smoke" : "full")} run) on {Environment.ProcessorCount} cores, .NET {Environment.Version}, "
     + $"{(Debugger.IsAttached ? "debugger attached, " : "")}{(IsRelease() ? "Release" : "Debug build: figures are pessimistic")}");
@@ -34,6 +36,7 @@ try
 
     if (only.Contains("deadlines")) await Deadlines();
     if (only.Contains("hub")) await Hub();
+    if (only.Contains("e2e")) await EndToEndOnly();
 }
 finally
 {
@@ -66,10 +69,10 @@ async Task Hub()
     await broker.InitializeAsync();
     brokerStarted = true;
     var brokerUri = await broker.NewVirtualHostAsync();
-    var raw = await BrokerBaselines.RunAsync(brokerUri, scale.BrokerMessages, Callers);
+    var raw = await BrokerBaselines.RunAsync(brokerUri, scale.BrokerMessages, Callers, ProcessCpu.BrokerProcess(broker.NodeName));
     var echo = await GrpcEcho.RunAsync(Callers, scale.Measure);
     var hub = await HubEndToEnd.RunAsync(broker, Callers, scale.Measure);
-    Console.WriteLine($"where the time goes (saturation run): {hub.Breakdown}");
+    PrintWhereTheTimeGoes(hub);
     var memory = await HubMemory.RunAsync(broker, hubStore, smoke ? 50 : 500);
 
     report.Section("raw baselines");
@@ -89,6 +92,28 @@ async Task Hub()
     report.Add("hub end to end / raw broker round trip", $"{e2eRatio:N2}x", ">= 0.5x", e2eRatio >= 0.5);
     report.Add("hub end to end / raw broker one way", $"{hub.SaturatedPerSecond / raw.OneWayPerSecond:N2}x");
     report.Add("RaiseConcern / raw gRPC echo", $"{raiseRatio:N2}x", ">= 0.3x", raiseRatio >= 0.3);
+}
+
+// The hub end to end alone (no baselines, no million-entry store): for profiling one stage while working on it.
+async Task EndToEndOnly()
+{
+    await broker.InitializeAsync();
+    brokerStarted = true;
+    var hub = await HubEndToEnd.RunAsync(broker, Callers, scale.Measure);
+    PrintWhereTheTimeGoes(hub);
+    report.Section("hub end to end (hub and social care adapter processes, same broker)");
+    report.Add($"raise -> acknowledgement committed, {Callers} callers (/s)", $"{hub.SaturatedPerSecond:N0}");
+    report.Add($"latency p50 at half load ({hub.RatePaced:N0}/s open loop, {hub.PacedCount:N0})", $"{hub.P50Ms:N1} ms");
+    report.Add("latency p99 at half load", $"{hub.P99Ms:N1} ms", "< 25 ms", hub.P99Ms < 25);
+    report.Add($"RaiseConcern alone (call -> committed), {Callers} callers (/s)", $"{hub.RaiseOnlyPerSecond:N0}");
+}
+
+static void PrintWhereTheTimeGoes(HubEndToEnd.Result hub)
+{
+    Console.WriteLine($"where the time goes (saturation run): {hub.Breakdown}");
+    Console.WriteLine($"where the time goes (half load): {hub.PacedBreakdown}");
+    Console.WriteLine($"CPU ms per concern end to end, by process: {hub.SaturatedCpu}");
+    Console.WriteLine($"CPU ms per RaiseConcern alone, by process: {hub.RaiseOnlyCpu}");
 }
 
 static bool IsRelease() =>

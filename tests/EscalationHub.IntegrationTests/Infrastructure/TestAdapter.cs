@@ -23,6 +23,9 @@ public sealed class TestAdapter : IAsyncDisposable
     public string InboxPath => Path.Combine(Directory, $"adapter-{AgencyCode}.db");
     public string Output => process.Output;
 
+    /// <summary>The running adapter's process id (for sampling its CPU time).</summary>
+    public int ProcessId => process.Id;
+
     public string BaseAddress => healthUrl[..^"/health".Length];
 
     /// <summary>The agency adapters by kind: project directory and assembly name.</summary>
