@@ -10,8 +10,7 @@ public sealed class AdapterInbox
 
     public AdapterInbox(string databasePath)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
-        connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = true, DefaultTimeout = 30 }.ToString();
+        connectionString = AdapterDatabase.ConnectionString(databasePath);
         DatabasePath = databasePath;
         using var connection = Open();
         Execute(connection, """
@@ -55,13 +54,7 @@ public sealed class AdapterInbox
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken));
     }
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        Execute(connection, $"PRAGMA synchronous=FULL; {AgencyOutbox.BusyTimeout}"); // an acknowledged message stays recorded through a power cut
-        return connection;
-    }
+    private SqliteConnection Open() => AdapterDatabase.Open(connectionString);
 
     private static void Execute(SqliteConnection connection, string sql)
     {

@@ -18,8 +18,7 @@ public sealed class AgencyOutbox
 
     public AgencyOutbox(string databasePath)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
-        connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = true, DefaultTimeout = 30 }.ToString();
+        connectionString = AdapterDatabase.ConnectionString(databasePath);
         using var connection = Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
@@ -84,12 +83,7 @@ public sealed class AgencyOutbox
     {
         await using var connection = Open();
         await using var command = connection.CreateCommand();
-        // GROUP BY puts every NULL concern_id in one group: the lane of deliveries about no concern.
-        command.CommandText = $"""
-            {Select} WHERE sequence IN (
-                SELECT MIN(sequence) FROM deliveries WHERE delivered_at IS NULL GROUP BY concern_id ORDER BY 1 LIMIT $lanes)
-            ORDER BY sequence
-            """;
+        command.CommandText = LaneHeadsQuery;
         command.Parameters.AddWithValue("$lanes", lanes);
         var heads = new List<AgencyDelivery>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -141,6 +135,16 @@ public sealed class AgencyOutbox
         return all;
     }
 
+    /// <summary>GROUP BY puts every NULL concern_id in one group: the lane of deliveries about no concern. The partial
+    /// index is named: left to itself (no ANALYZE statistics) SQLite serves the GROUP BY from the concern index and reads
+    /// every delivery ever made, delivered or not, on each call (5.8 ms at 20,000 rows, growing without end).</summary>
+    internal const string LaneHeadsQuery = $"""
+        {Select} WHERE sequence IN (
+            SELECT MIN(sequence) FROM deliveries INDEXED BY ix_deliveries_undelivered WHERE delivered_at IS NULL
+            GROUP BY concern_id ORDER BY 1 LIMIT $lanes)
+        ORDER BY sequence
+        """;
+
     private const string Select =
         "SELECT sequence, id, kind, concern_id, method, path, body, attempts, next_attempt_at, delivered_at, last_error, trace_parent FROM deliveries";
 
@@ -150,18 +154,5 @@ public sealed class AgencyOutbox
         r.IsDBNull(9) ? null : new DateTimeOffset(r.GetInt64(9), TimeSpan.Zero), r.IsDBNull(10) ? null : r.GetString(10),
         r.IsDBNull(11) ? null : r.GetString(11));
 
-    /// <summary>The adapter's file has several writers (consumers, the delivery worker): a writer that finds it locked
-    /// waits in SQLite's own busy handler (retrying within milliseconds) instead of failing at once into
-    /// Microsoft.Data.Sqlite's retry, which sleeps 150 ms between attempts and held deliveries up under load.</summary>
-    internal const string BusyTimeout = "PRAGMA busy_timeout=30000;";
-
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"PRAGMA synchronous=FULL; {BusyTimeout}"; // a delivery owed survives a power cut
-        command.ExecuteNonQuery();
-        return connection;
-    }
+    private SqliteConnection Open() => AdapterDatabase.Open(connectionString);
 }

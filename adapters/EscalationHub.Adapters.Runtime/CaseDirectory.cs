@@ -12,7 +12,7 @@ public sealed class CaseDirectory
 
     public CaseDirectory(string databasePath)
     {
-        connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = true, DefaultTimeout = 30 }.ToString();
+        connectionString = AdapterDatabase.ConnectionString(databasePath);
         using var connection = Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
@@ -162,10 +162,5 @@ public sealed class CaseDirectory
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        return connection;
-    }
+    private SqliteConnection Open() => AdapterDatabase.Open(connectionString);
 }

@@ -118,8 +118,7 @@ public sealed class EprDisagreementFeedback(string databasePath, TimeProvider cl
 
     private async Task<bool> AdvanceAsync(string disagreementId, int sequence, CancellationToken cancellationToken)
     {
-        await using var connection = new SqliteConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
+        await using var connection = AdapterDatabase.Open(connectionString);
         await using var command = connection.CreateCommand();
         command.CommandText = """
             INSERT INTO disagreement_tasks (disagreement_id, last_sequence) VALUES ($id, $sequence)
@@ -133,9 +132,8 @@ public sealed class EprDisagreementFeedback(string databasePath, TimeProvider cl
 
     private static string Initialise(string databasePath)
     {
-        var connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = true, DefaultTimeout = 30 }.ToString();
-        using var connection = new SqliteConnection(connectionString);
-        connection.Open();
+        var connectionString = AdapterDatabase.ConnectionString(databasePath);
+        using var connection = AdapterDatabase.Open(connectionString);
         using var command = connection.CreateCommand();
         command.CommandText = "CREATE TABLE IF NOT EXISTS disagreement_tasks (disagreement_id TEXT PRIMARY KEY, last_sequence INTEGER NOT NULL)";
         command.ExecuteNonQuery();

@@ -1,3 +1,4 @@
+using EscalationHub.Adapters.Runtime;
 using Microsoft.Data.Sqlite;
 
 namespace EscalationHub.Adapters.Health.Epr;
@@ -10,7 +11,7 @@ public sealed class ReferralTasks
 
     public ReferralTasks(string databasePath)
     {
-        connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = true, DefaultTimeout = 30 }.ToString();
+        connectionString = AdapterDatabase.ConnectionString(databasePath);
         using var connection = Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
@@ -68,10 +69,5 @@ public sealed class ReferralTasks
         return await command.ExecuteScalarAsync(cancellationToken) is string id ? Guid.Parse(id) : null;
     }
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        return connection;
-    }
+    private SqliteConnection Open() => AdapterDatabase.Open(connectionString);
 }

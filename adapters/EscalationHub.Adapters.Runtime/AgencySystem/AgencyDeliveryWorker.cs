@@ -16,17 +16,34 @@ public sealed class AgencyDeliveryWorker(
     ILogger<AgencyDeliveryWorker> logger) : BackgroundService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
-    private readonly SemaphoreSlim added = new(0);
+    private TaskCompletionSource added = NewSignal();
 
+    /// <summary>How many concerns are delivered side by side.</summary>
+    public const int Lanes = 8;
+
+    /// <summary>Each lane (a concern's deliveries) takes its next delivery as soon as its last one is done, and a free
+    /// lane is taken up as soon as there is something due for it: no lane waits for the others to finish theirs.</summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         adapter.Outbox.Added += OnAdded;
+        var inFlight = new Dictionary<Guid, Task>(); // by lane: the concern, or Guid.Empty for deliveries about none
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var wait = await DeliverDueAsync(stoppingToken);
-                await added.WaitAsync(wait, stoppingToken);
+                if (added.Task.IsCompleted) added = NewSignal(); // what was added so far is read below
+                var wait = await StartDueAsync(inFlight, stoppingToken);
+                using var timer = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var waits = new List<Task>(inFlight.Values) { added.Task };
+                if (inFlight.Count < Lanes) waits.Add(Task.Delay(wait, timer.Token));
+                await Task.WhenAny(waits);
+                await timer.CancelAsync();
+                foreach (var (lane, delivery) in inFlight.Where(l => l.Value.IsCompleted).ToList())
+                {
+                    inFlight.Remove(lane);
+                    // Not even its failure could be recorded (the file is unreadable?): it is still owed, and tried again.
+                    if (delivery.Exception is { } ex) logger.LogError(ex.InnerException, "{Agency}: a delivery failed unrecorded", adapter.AgencyCode);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -35,43 +52,45 @@ public sealed class AgencyDeliveryWorker(
         finally
         {
             adapter.Outbox.Added -= OnAdded;
+            await Task.WhenAll(inFlight.Values).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
-    private void OnAdded()
-    {
-        if (added.CurrentCount == 0) added.Release();
-    }
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>How many concerns are delivered side by side.</summary>
-    public const int Lanes = 8;
+    private void OnAdded() => added.TrySetResult();
 
-    /// <returns>How long to wait before looking again.</returns>
-    private async Task<TimeSpan> DeliverDueAsync(CancellationToken stoppingToken)
+    /// <summary>Starts the due head of every lane not already in flight, while lanes are free.</summary>
+    /// <returns>How long to wait before looking again if nothing else happens.</returns>
+    private async Task<TimeSpan> StartDueAsync(Dictionary<Guid, Task> inFlight, CancellationToken stoppingToken)
     {
-        while (true)
+        IReadOnlyList<AgencyDelivery> heads;
+        try
         {
-            IReadOnlyList<AgencyDelivery> heads;
-            try
-            {
-                heads = await adapter.Outbox.LaneHeadsAsync(Lanes, stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogError(ex, "{Agency}: cannot read the delivery outbox", adapter.AgencyCode);
-                return Poll;
-            }
-
-            if (heads.Count == 0) return Poll;
-            var now = clock.GetUtcNow();
-            var due = heads.Where(d => d.NextAttemptAt <= now).ToList();
-            if (due.Count == 0)
-            {
-                var wait = heads.Min(d => d.NextAttemptAt) - now;
-                return wait < Poll ? wait : Poll;
-            }
-            await Task.WhenAll(due.Select(d => DeliverAsync(d, stoppingToken)));
+            // The lanes in flight are among the oldest: ask for that many more.
+            heads = await adapter.Outbox.LaneHeadsAsync(Lanes + inFlight.Count, stoppingToken);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "{Agency}: cannot read the delivery outbox", adapter.AgencyCode);
+            return Poll;
+        }
+
+        var now = clock.GetUtcNow();
+        var wait = Poll;
+        foreach (var head in heads)
+        {
+            var lane = head.ConcernId ?? Guid.Empty;
+            if (inFlight.ContainsKey(lane)) continue;
+            if (head.NextAttemptAt > now)
+            {
+                if (head.NextAttemptAt - now < wait) wait = head.NextAttemptAt - now;
+                continue;
+            }
+            if (inFlight.Count == Lanes) break;
+            inFlight[lane] = DeliverAsync(head, stoppingToken);
+        }
+        return wait;
     }
 
     private async Task DeliverAsync(AgencyDelivery next, CancellationToken stoppingToken)

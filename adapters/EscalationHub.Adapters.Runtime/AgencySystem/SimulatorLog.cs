@@ -10,7 +10,7 @@ public sealed class SimulatorLog
 
     public SimulatorLog(string databasePath)
     {
-        connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = true, DefaultTimeout = 30 }.ToString();
+        connectionString = AdapterDatabase.ConnectionString(databasePath);
         using var connection = Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
@@ -46,13 +46,5 @@ public sealed class SimulatorLog
         return all;
     }
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = AgencyOutbox.BusyTimeout; // shares the adapter's file with its other writers
-        command.ExecuteNonQuery();
-        return connection;
-    }
+    private SqliteConnection Open() => AdapterDatabase.Open(connectionString);
 }

@@ -20,8 +20,7 @@ public sealed class LedgerReplica
 
     public LedgerReplica(string databasePath)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
-        connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = true, DefaultTimeout = 30 }.ToString();
+        connectionString = AdapterDatabase.ConnectionString(databasePath);
         using var connection = Open();
         Execute(connection, """
             PRAGMA journal_mode=WAL;
@@ -179,13 +178,7 @@ public sealed class LedgerReplica
         return entries;
     }
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        Execute(connection, $"PRAGMA synchronous=FULL; {AgencyOutbox.BusyTimeout}");
-        return connection;
-    }
+    private SqliteConnection Open() => AdapterDatabase.Open(connectionString);
 
     private static SqliteCommand Command(SqliteConnection connection, string sql)
     {

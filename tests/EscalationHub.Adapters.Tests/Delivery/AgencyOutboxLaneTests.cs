@@ -54,6 +54,30 @@ public sealed class AgencyOutboxLaneTests : IDisposable
         Assert.Equal(now.AddMinutes(5), heads[0].NextAttemptAt);
     }
 
+    [Fact]
+    public async Task Finding_the_lane_heads_reads_the_undelivered_deliveries_only_however_many_were_delivered_before()
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            var id = await AddAsync(Guid.NewGuid(), "concern.raised");
+            await outbox.MarkDeliveredAsync((await outbox.LaneHeadsAsync(1)).Single(h => h.Id == id).Sequence, now);
+        }
+        var waiting = await AddAsync(Guid.NewGuid(), "concern.raised");
+
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "adapter.db")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + AgencyOutbox.LaneHeadsQuery;
+        command.Parameters.AddWithValue("$lanes", 8);
+        var plan = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) plan.Add(reader.GetString(3));
+
+        Assert.Contains("SCAN deliveries USING INDEX ix_deliveries_undelivered", plan);
+        Assert.DoesNotContain(plan, step => step.Contains("ix_deliveries_concern"));
+        Assert.Equal([waiting], (await outbox.LaneHeadsAsync(8)).Select(h => h.Id));
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
