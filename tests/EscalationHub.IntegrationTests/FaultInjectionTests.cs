@@ -82,6 +82,7 @@ public sealed class FaultInjectionTests(RabbitMqNode broker, ITestOutputHelper o
         {
             Log("--- hub (last lines)\n" + string.Join("\n", hub.Output.Split('\n').TakeLast(40)));
             Log("--- social care adapter (last lines)\n" + string.Join("\n", socialCare.Output.Split('\n').TakeLast(40)));
+            Log("--- hospital adapter (last lines)\n" + string.Join("\n", hospital.Output.Split('\n').TakeLast(40)));
         }
 
         Assert.Empty(workload.InDoubt);

@@ -75,6 +75,10 @@ public sealed record Reconciliation(string Label, long Accepted, long Stored, lo
         bool Applied(string agency, IEnumerable<HubSnapshot.OutboxRow> messages) =>
             messages.All(m => m.Sent && inboxes[agency].Contains(m.MessageId));
 
+        // Which step a message that did not arrive is stuck at, so a stall names its place.
+        string Unapplied(string agency, IReadOnlyCollection<HubSnapshot.OutboxRow> messages) =>
+            $"{messages.Count(m => !m.Sent)} unsent by the hub, {messages.Count(m => m.Sent && !inboxes[agency].Contains(m.MessageId))} sent but not in {agency}'s inbox";
+
         foreach (var concern in workload.Concerns)
         {
             accepted++;
@@ -97,7 +101,12 @@ public sealed record Reconciliation(string Label, long Accepted, long Stored, lo
                               && Applied("uhl-health", feedback) && feedback.Count >= 3
                               && FileReplicated(concern.ChildFileId);
             if (isDelivered) delivered++;
-            else { lost++; Problem($"concern {concern.ConcernId}: status {rows[0].Status}, referral received {received}x, {raised.Count} ConcernRaised, {feedback.Count} messages to the raiser"); }
+            else
+            {
+                lost++;
+                Problem($"concern {concern.ConcernId}: status {rows[0].Status}, referral received {received}x, {raised.Count} ConcernRaised "
+                        + $"({Unapplied("leics-socialcare", raised)}), {feedback.Count} messages to the raiser ({Unapplied("uhl-health", feedback)})");
+            }
             if (rows.Count == 1 && changes == 3 && entries == 3 && raised.Count == 1 && feedback.Count == 3 && received == 1) appliedOnce++;
         }
 
