@@ -14,7 +14,7 @@ public static class BrokerBaselines
 {
     private static readonly byte[] Body = new byte[1024]; // about the size of a serialised ConcernRaised envelope
 
-    public sealed record Result(double OneWayPerSecond, double RoundTripsPerSecond, string RoundTripCpu);
+    public sealed record Result(double OneWayPerSecond, double RoundTripsPerSecond);
 
     /// <param name="brokerProcess">The broker's process id, to say what a round trip costs it in CPU.</param>
     public static async Task<Result> RunAsync(string amqpUri, int messages, int inFlight, int brokerProcess)
@@ -30,7 +30,7 @@ public static class BrokerBaselines
         var roundTripCpu = ProcessCpu.Format(cpu.Stop(messages / 2));
         Console.WriteLine($"raw broker, round trip: {messages / 2:N0} requests and replies, {inFlight} in flight: {roundTrip:N0}/s");
         Console.WriteLine($"raw broker, round trip: CPU ms per round trip: {roundTripCpu}");
-        return new Result(oneWay, roundTrip, roundTripCpu);
+        return new Result(oneWay, roundTrip);
     }
 
     /// <summary>Prefetch 32 and up to 32 deliveries handled at once: what a MassTransit endpoint of the hub does.</summary>

@@ -141,8 +141,9 @@ public static class HubEndToEnd
             stages["reply->hub received"].Add((d2 - s2) / 1e4);
             stages["received->applied"].Add((a2 - d2) / 1e4);
         }
-        return string.Join(", ", stages.Select(s => $"{s.Key} {Report.Percentile(s.Value.Order().ToList(), 50):N1}/{Report.Percentile(s.Value.Order().ToList(), 99):N1} ms"))
-            + $" (p50/p99 of {stages.First().Value.Count})";
+        return string.Join(", ", stages.Select(s => (s.Key, Sorted: s.Value.Order().ToList()))
+                   .Select(s => $"{s.Key} {Report.Percentile(s.Sorted, 50):N1}/{Report.Percentile(s.Sorted, 99):N1} ms"))
+               + $" (p50/p99 of {stages.First().Value.Count})";
     }
 }
 
