@@ -18,6 +18,11 @@ public sealed class OutboxOptions
 
     /// <summary>How often to look for unsent messages when nothing has signalled (e.g. another replica committed).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a batch waits for its broker confirms. A send whose confirm never comes (its channel died while
+    /// the broker restarted) fails after this, stays unsent and is sent again; without a limit the dispatcher waited on
+    /// it for ever and sent nothing more (the fault suite's broker restart caught it).</summary>
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(15);
 }
 
 /// <summary>Sends committed outbox messages, oldest first, each with its outbox id as the MessageId (so a resend
@@ -87,7 +92,9 @@ public sealed class OutboxDispatcher(
         // confirms awaited together, so a batch costs one confirm round trip, not one per message. A row is marked sent
         // only once its own confirm has come back; one whose send failed stays unsent and is sent again.
         var sentAt = clock.GetUtcNow();
-        var outcomes = await Task.WhenAll(batch.Select(row => SendAsync(row, cancellationToken)));
+        using var confirmTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        confirmTimeout.CancelAfter(options.Value.SendTimeout);
+        var outcomes = await Task.WhenAll(batch.Select(row => SendAsync(row, confirmTimeout.Token, cancellationToken)));
         var confirmedAt = clock.GetUtcNow();
 
         // Recorded through the group commit, the store's single writer: the dispatcher never competes with it for the
@@ -137,7 +144,7 @@ public sealed class OutboxDispatcher(
     private sealed record SendFailure(string Error, bool Unreadable, Exception Exception);
 
     /// <returns>Null once the broker has confirmed the message; otherwise why it was not sent.</returns>
-    private async Task<SendFailure?> SendAsync(OutboxMessage row, CancellationToken cancellationToken)
+    private async Task<SendFailure?> SendAsync(OutboxMessage row, CancellationToken confirmTimeout, CancellationToken stoppingToken)
     {
         Type type;
         object message;
@@ -156,10 +163,14 @@ public sealed class OutboxDispatcher(
         {
             var endpoint = await bus.GetSendEndpoint(new Uri($"exchange:{row.Destination}"));
             using (HubTelemetry.StartOutboxSend(row.TraceParent, type.Name, row.Destination))
-                await endpoint.Send(message, type, context => context.MessageId = row.MessageId, cancellationToken);
+                await endpoint.Send(message, type, context => context.MessageId = row.MessageId, confirmTimeout);
             return null;
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            return new SendFailure($"no broker confirm within {options.Value.SendTimeout.TotalSeconds:N0} s", Unreadable: false, ex);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {
             return new SendFailure(ex.Message, Unreadable: false, ex);
         }
