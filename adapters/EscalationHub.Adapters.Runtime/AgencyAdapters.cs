@@ -2,6 +2,7 @@ using EscalationHub.Adapters.Runtime.Ledger;
 using EscalationHub.Adapters.Runtime.AgencySystem;
 using EscalationHub.Contracts.Messages;
 using EscalationHub.Messaging;
+using EscalationHub.Security;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -70,6 +71,7 @@ public static class AgencyAdapterRegistration
             services.AddHostedService<AdapterHeartbeats>();
         }
 
+        DataAtRest.PrepareFolder(dataDirectory);
         var database = Path.Combine(dataDirectory, $"adapter-{agencyCode}.db");
         adapters.Add(new AgencyAdapter(agencyCode, new AdapterInbox(database), new AgencyOutbox(database), new SimulatorLog(database))
         {

@@ -17,8 +17,12 @@ public static class BusRegistration
         builder.Services.Configure<BusSettings>(builder.Configuration.GetSection(BusSettings.Section));
         var endpoints = builder.Services.GetBusEndpoints();
 
+        // MassTransit 8 reports usage telemetry (host, versions, endpoints) to its vendor's server after the bus starts
+        // unless told not to; nothing leaves the partnership. The variable would override the option, so it is pinned.
+        Environment.SetEnvironmentVariable(UsageTelemetryVariable, "false");
         builder.Services.AddMassTransit(x =>
         {
+            x.DisableUsageTelemetry();
             foreach (var endpoint in endpoints.Endpoints)
                 endpoint.Register(x);
 
@@ -50,6 +54,9 @@ public static class BusRegistration
             endpoints.MarkSendQueuesDeclared(); // the in-memory transport creates queues with the endpoints
         return builder;
     }
+
+    /// <summary>MassTransit's switch for its usage telemetry, read when the bus is built; it overrides the option.</summary>
+    public const string UsageTelemetryVariable = "MASSTRANSIT_USAGE_TELEMETRY";
 
     private static void Configure(IBusRegistrationContext context, IBusFactoryConfigurator cfg, BusEndpoints endpoints, BusSettings settings)
     {

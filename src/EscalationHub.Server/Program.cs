@@ -1,3 +1,4 @@
+using EscalationHub.Security;
 using EscalationHub.Server;
 using EscalationHub.Server.Clock;
 using EscalationHub.Server.Concerns;
@@ -9,6 +10,8 @@ using EscalationHub.Server.Operations;
 using EscalationHub.Server.Security;
 using EscalationHub.Server.Store;
 
+// Data at rest private to the service user (umask 077, start-up check of the data folder) before anything is created.
+DataAtRest.Protect();
 // Settings are read from beside the binary, whatever the working directory; data lives under the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddHubClock();

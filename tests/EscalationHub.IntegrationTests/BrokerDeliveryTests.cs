@@ -170,7 +170,7 @@ public sealed class BrokerDeliveryTests(RabbitMqNode broker) : IAsyncLifetime
     [Fact]
     public async Task A_missed_deadline_escalates_on_its_own_and_every_partys_adapter_receives_it()
     {
-        var hub = await StartHubAsync();
+        var hub = await StartHubAsync(TestHub.MovableClock);
         var socialCare = await StartSocialCareAsync();
         await using var police = await TestBus.StartAsync(broker, M.Addresses.AgencyQueue("leics-police"));
         // The police hold the child's file through a concern of their own: only then may they open a disagreement about it.

@@ -9,7 +9,7 @@ public sealed class DeadlineTests : IAsyncLifetime
 {
     private TestHub hub = null!;
 
-    public async Task InitializeAsync() => hub = await TestHub.StartAsync(brokerUri: null);
+    public async Task InitializeAsync() => hub = await TestHub.StartAsync(brokerUri: null, TestHub.MovableClock);
 
     public async Task DisposeAsync() => await hub.DisposeAsync();
 

@@ -26,13 +26,13 @@ public sealed class HubReplicaTests(RabbitMqNode broker, ITestOutputHelper outpu
     public async Task Two_hubs_on_one_database_lose_nothing_and_do_nothing_twice_when_one_is_killed_mid_load()
     {
         var database = await postgres.CreateDatabaseAsync();
-        await using var first = await TestHub.StartOnPostgresAsync(broker.AmqpUri, database);
+        await using var first = await TestHub.StartOnPostgresAsync(broker.AmqpUri, database, extra: TestHub.MovableClock);
         // Replicas sign tree heads with one key: the second gets a copy of the first's before it starts.
         var secondDirectory = Path.Combine(Path.GetTempPath(), $"eh-hub-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(secondDirectory);
+        EscalationHub.Security.DataAtRest.CreatePrivateDirectory(secondDirectory); // 0700: a hub refuses a data folder open to others
         foreach (var file in new[] { "hub-signing-key.pem", "hub-public-key.pem" })
             File.Copy(Path.Combine(first.Directory, file), Path.Combine(secondDirectory, file));
-        await using var second = await TestHub.StartOnPostgresAsync(broker.AmqpUri, database, secondDirectory);
+        await using var second = await TestHub.StartOnPostgresAsync(broker.AmqpUri, database, secondDirectory, TestHub.MovableClock);
         await using var socialCare = await TestAdapter.StartSocialCareAsync(broker.AmqpUri);
 
         // Disagreements opened on both hubs, whose stage 1 deadline both hubs' schedulers will see pass.

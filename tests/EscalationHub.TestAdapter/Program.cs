@@ -2,6 +2,7 @@ using EscalationHub.Adapters.Runtime;
 using EscalationHub.Adapters.Runtime.Ledger;
 using EscalationHub.Messaging;
 
+EscalationHub.Security.DataAtRest.Protect(); // as the real adapters do
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var agencyCode = builder.Configuration["Adapter:AgencyCode"] ?? "uhl-health";
 builder.AddAgencyAdapter(agencyCode, builder.Configuration["Adapter:DataDirectory"] ?? "data", _ => { }, (_, _) => { });

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using EscalationHub.Ledger;
+using EscalationHub.Security;
 
 namespace EscalationHub.Adapters.Runtime.Ledger;
 
@@ -26,17 +27,10 @@ public sealed class AgencyLedgers
     /// (agency-{code}-key.pem, owner-only) and reused; its public half is registered with the hub.</summary>
     public static ECDsa LoadOrCreateKey(string dataDirectory, string agencyCode)
     {
-        Directory.CreateDirectory(dataDirectory);
+        DataAtRest.CreatePrivateDirectory(dataDirectory);
         var path = Path.Combine(dataDirectory, $"agency-{agencyCode}-key.pem");
-        if (!File.Exists(path))
-        {
-            using var created = LedgerKeys.CreateP256();
-            var temporary = path + ".tmp";
-            File.WriteAllText(temporary, LedgerKeys.ExportPrivateKeyPem(created));
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            try { File.Move(temporary, path, overwrite: false); }
-            catch (IOException) when (File.Exists(path)) { File.Delete(temporary); }
-        }
-        return LedgerKeys.ImportPrivateKeyPem(File.ReadAllText(path));
+        if (File.Exists(path)) return LedgerKeys.ImportPrivateKeyPem(File.ReadAllText(path));
+        using var created = LedgerKeys.CreateP256();
+        return LedgerKeys.ImportPrivateKeyPem(DataAtRest.CreatePrivateFileOnce(path, LedgerKeys.ExportPrivateKeyPem(created)));
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using EscalationHub.Domain.Calendar;
 using EscalationHub.Domain.Policies;
+using EscalationHub.Security;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace EscalationHub.Server.Clock;
@@ -13,10 +14,18 @@ public static class ClockRegistration
     public static IHostApplicationBuilder AddHubClock(this IHostApplicationBuilder builder)
     {
         var offsetFile = builder.Configuration["Clock:OffsetFile"];
+        // A file anyone who can write it moves deadlines with (auto-escalating every open disagreement): never in
+        // production. Development (`dotnet run`, through launchSettings.json) and the tests that move it only.
+        if (!string.IsNullOrWhiteSpace(offsetFile) && !builder.Environment.IsDevelopment())
+            throw new StartRefusedException(
+                $"Refusing to start: Clock:OffsetFile (Clock__OffsetFile) is set to '{offsetFile}', but a movable clock is for " +
+                $"development and tests only and this hub runs in the {builder.Environment.EnvironmentName} environment. Remove the " +
+                "setting (or, on a development machine only, run with DOTNET_ENVIRONMENT=Development).");
         // Replace, not add: the host has already registered TimeProvider.System.
-        builder.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(string.IsNullOrWhiteSpace(offsetFile)
-            ? TimeProvider.System
-            : new OffsetClock(Path.GetFullPath(offsetFile))));
+        builder.Services.Replace(string.IsNullOrWhiteSpace(offsetFile)
+            ? ServiceDescriptor.Singleton(TimeProvider.System)
+            : ServiceDescriptor.Singleton<TimeProvider>(sp => new OffsetClock(Path.GetFullPath(offsetFile), sp.GetRequiredService<ILogger<OffsetClock>>())));
+        TrustedTime.Register(builder.Services);
 
         var calendar = (builder.Configuration.GetSection("WorkingCalendar").Get<WorkingCalendarOptions>() ?? new WorkingCalendarOptions()).Build();
         builder.Services.AddSingleton(calendar);
@@ -33,21 +42,50 @@ public static class ClockRegistration
     }
 }
 
-/// <summary>The system clock moved by an offset read from a file (e.g. "36:00:00" for 36 hours ahead). For tests and
-/// demonstrations of deadlines only: never configured in production. The file is re-read at most every 100 ms.</summary>
-internal sealed class OffsetClock(string path) : TimeProvider
+/// <summary>The real time, for what a moved clock must never touch: whether a certificate is in date, and the
+/// timestamps of signed tree heads. Inject as <c>[FromKeyedServices(TrustedTime.Key)] TimeProvider</c>.</summary>
+public static class TrustedTime
 {
-    private TimeSpan offset;
+    public const string Key = "trusted";
+
+    public static void Register(IServiceCollection services) => services.TryAddKeyedSingleton(Key, TimeProvider.System);
+}
+
+/// <summary>The system clock moved by an offset read from a file (e.g. "36:00:00" for 36 hours ahead), for
+/// demonstrations and tests of deadlines in Development only (refused elsewhere at start). The file is re-read at
+/// most every 100 ms; a Warning is logged at start and at every change of the offset.</summary>
+internal sealed class OffsetClock : TimeProvider
+{
+    private readonly string path;
+    private readonly ILogger logger;
+    private readonly Lock gate = new();
+    private long offsetTicks;
     private long readAt = -1_000_000; // TickCount64 minus this must not overflow
+
+    public OffsetClock(string path, ILogger<OffsetClock> logger)
+    {
+        this.path = path;
+        this.logger = logger;
+        logger.LogWarning("The hub's clock is movable: Clock:OffsetFile is {Path}. Deadlines follow whatever offset that file holds; for development and tests only (certificates and tree heads keep the real time)", path);
+    }
 
     public override DateTimeOffset GetUtcNow()
     {
-        var now = System.GetUtcNow();
-        if (Environment.TickCount64 - Interlocked.Read(ref readAt) > 100)
+        if (Environment.TickCount64 - Interlocked.Read(ref readAt) > 100) Refresh();
+        return System.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref offsetTicks));
+    }
+
+    private void Refresh()
+    {
+        lock (gate)
         {
-            offset = File.Exists(path) && TimeSpan.TryParse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture, out var read) ? read : TimeSpan.Zero;
+            if (Environment.TickCount64 - readAt <= 100) return;
+            var read = File.Exists(path) && TimeSpan.TryParse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture, out var parsed) ? parsed : TimeSpan.Zero;
+            var previous = TimeSpan.FromTicks(offsetTicks);
+            if (read != previous)
+                logger.LogWarning("The hub's clock moved: offset {Offset} (was {Previous}) from {Path}; the hub's time is now {Now:O}", read, previous, path, System.GetUtcNow() + read);
+            Interlocked.Exchange(ref offsetTicks, read.Ticks);
             Interlocked.Exchange(ref readAt, Environment.TickCount64);
         }
-        return now + offset;
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using EscalationHub.Ledger;
+using EscalationHub.Security;
 
 namespace EscalationHub.Server.Ledger;
 
@@ -26,19 +27,14 @@ public sealed class HubSigningKey : IDisposable
 
     public static HubSigningKey LoadOrCreate(string dataDirectory)
     {
-        Directory.CreateDirectory(dataDirectory);
+        DataAtRest.CreatePrivateDirectory(dataDirectory);
         var privatePath = Path.Combine(dataDirectory, PrivateKeyFile);
         var publicPath = Path.Combine(dataDirectory, PublicKeyFile);
         if (!File.Exists(privatePath))
         {
             using var created = LedgerKeys.CreateP256();
-            var temporary = privatePath + ".tmp";
-            File.WriteAllText(temporary, LedgerKeys.ExportPrivateKeyPem(created));
-            if (!OperatingSystem.IsWindows())
-                File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            // Atomic: two starting hubs never end up with different keys on disk.
-            try { File.Move(temporary, privatePath, overwrite: false); }
-            catch (IOException) when (File.Exists(privatePath)) { File.Delete(temporary); }
+            // Owner-only from creation, and atomic: two starting hubs never end up with different keys on disk.
+            DataAtRest.CreatePrivateFileOnce(privatePath, LedgerKeys.ExportPrivateKeyPem(created));
         }
         var key = LedgerKeys.ImportPrivateKeyPem(File.ReadAllText(privatePath));
         var signing = new HubSigningKey(key);

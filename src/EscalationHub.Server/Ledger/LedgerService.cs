@@ -1,5 +1,6 @@
 using EscalationHub.Ledger;
 using EscalationHub.Server.Agencies;
+using EscalationHub.Server.Clock;
 using EscalationHub.Server.Grpc;
 using EscalationHub.Server.Store;
 using Google.Protobuf;
@@ -12,7 +13,8 @@ namespace EscalationHub.Server.Ledger;
 
 /// <summary>The gRPC side of the ledger: child files for their parties, signed tree heads and proofs for anyone.
 /// Reads only: proofs come from the stored subtree hashes (O(log n) rows), never from rehashing the log.</summary>
-public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, AgencyDirectory agencies, ChildFileReadAudit audit, TimeProvider clock)
+public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, AgencyDirectory agencies, ChildFileReadAudit audit,
+    [FromKeyedServices(TrustedTime.Key)] TimeProvider trustedClock)
     : V1.Ledger.LedgerBase
 {
     public override async Task<V1.ChildFileRecord> GetChildFile(V1.GetChildFileRequest request, ServerCallContext context)
@@ -158,7 +160,7 @@ public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, Age
     {
         var record = await db.LedgerTreeHeads.AsNoTracking().OrderByDescending(h => h.TreeSize).FirstOrDefaultAsync(ct);
         // Nothing appended yet: a fresh head for the empty tree.
-        return record is null ? new TreeHeadSigner(signingKey.Key, clock).Sign(0, TreeHasher.EmptyRoot) : LedgerTreeHeads.FromRecord(record);
+        return record is null ? new TreeHeadSigner(signingKey.Key, trustedClock).Sign(0, TreeHasher.EmptyRoot) : LedgerTreeHeads.FromRecord(record);
     }
 
     private async Task<T> WithLogAsync<T>(long size, string sizeField, CancellationToken ct, Func<MerkleLog, Task<T>> read)

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using EscalationHub.Security;
 using Grpc.Core;
 
 namespace EscalationHub.Server.Operations;
@@ -20,15 +21,8 @@ public sealed class OperatorToken
         {
             var storePath = Path.GetFullPath(configuration["Store:Path"] ?? Path.Combine("data", "hub.db"));
             FilePath = Path.Combine(Path.GetDirectoryName(storePath)!, "operator-token");
-            if (File.Exists(FilePath))
-                configured = File.ReadAllText(FilePath).Trim();
-            else
-            {
-                configured = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-                File.WriteAllText(FilePath, configured);
-                if (!OperatingSystem.IsWindows())
-                    File.SetUnixFileMode(FilePath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
+            // Owner-only from the moment it exists (never briefly 0644), and the first of two starting hubs wins.
+            configured = DataAtRest.CreatePrivateFileOnce(FilePath, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24))).Trim();
         }
         expected = Encoding.UTF8.GetBytes(configured);
     }

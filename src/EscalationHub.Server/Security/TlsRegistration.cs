@@ -1,5 +1,6 @@
 using System.Security.Authentication;
 using EscalationHub.Server.Agencies;
+using EscalationHub.Server.Clock;
 using EscalationHub.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
@@ -21,8 +22,10 @@ public static class TlsRegistration
             builder.Configuration["Hub:ClientCertificate"] ??= CertificateFiles.CertificatePath(directory, HubCertificates.AgencyFileName("{agency}"));
         }
         var services = builder.Services;
+        // Validity dates are checked against the real time: a moved deadline clock must not accept an expired certificate.
+        TrustedTime.Register(services);
         services.AddSingleton(certificates);
-        services.AddSingleton(sp => new ClientCertificateValidator(certificates.PartnershipCa, certificates.Revocations, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new ClientCertificateValidator(certificates.PartnershipCa, certificates.Revocations, sp.GetRequiredKeyedService<TimeProvider>(TrustedTime.Key)));
         services.AddSingleton(builder.Configuration.GetSection(RequestRateSettings.Section).Get<RequestRateSettings>() ?? new RequestRateSettings());
         services.AddSingleton<RequestRateLimits>();
         services.AddSingleton<CallerInterceptor>();

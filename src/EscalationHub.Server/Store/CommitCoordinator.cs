@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using EscalationHub.Ledger;
+using EscalationHub.Server.Clock;
 using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Messaging;
 using Microsoft.Data.Sqlite;
@@ -18,7 +19,7 @@ namespace EscalationHub.Server.Store;
 /// and a lone command is never delayed. Being the only writer also makes the Merkle append race-free.
 /// </summary>
 public sealed class CommitCoordinator(
-    StoreLocation store, HubSigningKey signingKey, TimeProvider clock, OutboxSignal outbox, LedgerCommits commits,
+    StoreLocation store, HubSigningKey signingKey, [FromKeyedServices(TrustedTime.Key)] TimeProvider trustedClock, OutboxSignal outbox, LedgerCommits commits,
     ILogger<CommitCoordinator> logger) : BackgroundService, IGroupCommit
 {
     public const int MaxBatch = 2000;
@@ -29,7 +30,8 @@ public sealed class CommitCoordinator(
         "from a command being queued to the commit (and signed tree head) covering it");
 
     private readonly Channel<WorkItem> queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly TreeHeadSigner signer = new(signingKey.Key, clock);
+    // Tree heads carry the real time, never a moved deadline clock (no back-dated heads).
+    private readonly TreeHeadSigner signer = new(signingKey.Key, trustedClock);
     private readonly string connectionString = StoreRegistration.ConnectionString(store.Path);
     private SqliteConnection? connection;
     private Savepoints savepoints = null!;

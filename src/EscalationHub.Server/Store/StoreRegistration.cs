@@ -1,5 +1,7 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using EscalationHub.Security;
+using EscalationHub.Server.Clock;
 using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Store.Postgres;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -15,8 +17,10 @@ public static class StoreRegistration
     public static IHostApplicationBuilder AddHubStore(this IHostApplicationBuilder builder)
     {
         var path = Path.GetFullPath(builder.Configuration["Store:Path"] ?? Path.Combine("data", "hub.db"));
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        // Owner-only, and checked at start with its dev certificates (DataAtRest.Protect in Program).
+        DataAtRest.PrepareFolder(Path.GetDirectoryName(path)!, "certs");
         builder.Services.AddSingleton(new StoreLocation(path));
+        TrustedTime.Register(builder.Services); // the tree heads' timestamps (also for hosts without AddHubClock)
         if (PostgresStore.IsSelected(builder.Configuration))
             PostgresStore.AddProvider(builder);
         else

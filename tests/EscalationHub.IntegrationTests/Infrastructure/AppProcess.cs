@@ -22,7 +22,8 @@ public sealed class AppProcess : IAsyncDisposable
     public static AppProcess Start(string projectDirectory, string assemblyName, string workingDirectory, IReadOnlyDictionary<string, string> settings)
     {
         var dll = BuiltAssembly(projectDirectory, assemblyName);
-        Directory.CreateDirectory(workingDirectory);
+        // The data folder is the working directory: private to the user, or the app refuses to start.
+        EscalationHub.Security.DataAtRest.CreatePrivateDirectory(workingDirectory);
         var start = new ProcessStartInfo("dotnet", $"\"{dll}\"")
         {
             WorkingDirectory = workingDirectory,
@@ -43,6 +44,16 @@ public sealed class AppProcess : IAsyncDisposable
     }
 
     public bool HasExited => process.HasExited;
+
+    /// <summary>Waits for the process to end by itself (e.g. a refused start) and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try { await process.WaitForExitAsync(cancel.Token); }
+        catch (OperationCanceledException) { throw new TimeoutException($"the process did not exit within {timeout}:\n{Output}"); }
+        process.WaitForExit(); // the redirected output drained too
+        return process.ExitCode;
+    }
 
     /// <summary>SIGKILL: no shutdown hooks, no flushing; what was committed is all that survives.</summary>
     public void Kill()

@@ -72,6 +72,14 @@ public sealed class TestHub : IAsyncDisposable
     /// <summary>The running hub's process id (for sampling its memory), or null while it is not running.</summary>
     public int? ProcessId => process is { HasExited: false } running ? running.Id : null;
 
+    /// <summary>Settings for a hub whose clock the test moves (<see cref="MoveClockForward"/>): the offset file, allowed
+    /// only in the Development environment (a Production hub refuses to start with it).</summary>
+    public static IReadOnlyDictionary<string, string> MovableClock { get; } = new Dictionary<string, string>
+    {
+        ["Clock:OffsetFile"] = "clock-offset", // in the hub's working directory, its data folder
+        ["DOTNET_ENVIRONMENT"] = "Development",
+    };
+
     /// <param name="brokerUri">The broker to use; null for the embedded default (in-memory transport, adapters in process).</param>
     public static async Task<TestHub> StartAsync(string? brokerUri, IReadOnlyDictionary<string, string>? extra = null, string? directory = null, bool waitUntilServing = true)
     {
@@ -81,8 +89,6 @@ public sealed class TestHub : IAsyncDisposable
             ["Store:Path"] = Path.Combine(directory, "hub.db"),
             ["Messaging:RabbitMq"] = brokerUri ?? "",
             ["Operations:OperatorToken"] = OperatorToken,
-            // The hub's clock can be moved forward by the test (see MoveClockForward) to make deadlines pass.
-            ["Clock:OffsetFile"] = Path.Combine(directory, "clock-offset"),
             ["Adapters:Health:Mllp:Port"] = "0", // the embedded health adapter's MLLP listener on a free port
             // Tests call far faster than agencies do; the rate limit's own tests start hubs with a low one.
             ["Limits:RequestsPerSecond"] = "5000",
@@ -108,9 +114,12 @@ public sealed class TestHub : IAsyncDisposable
 
     private TimeSpan clockOffset;
 
-    /// <summary>Moves the hub's clock forward (the process re-reads its offset file within 100 ms).</summary>
+    /// <summary>Moves the hub's clock forward (the process re-reads its offset file within 100 ms). Only for a hub
+    /// started with <see cref="MovableClock"/>.</summary>
     public void MoveClockForward(TimeSpan by)
     {
+        if (!settings.ContainsKey("Clock:OffsetFile"))
+            throw new InvalidOperationException("this hub's clock is not movable: start it with TestHub.MovableClock in its settings");
         clockOffset += by;
         System.IO.Directory.CreateDirectory(Directory);
         File.WriteAllText(Path.Combine(Directory, "clock-offset"), clockOffset.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
@@ -168,8 +177,10 @@ public sealed class TestHub : IAsyncDisposable
     }
 
     /// <summary>A hub whose store is the given PostgreSQL database (Store:Provider=PostgreSQL); several may share it.</summary>
-    public static Task<TestHub> StartOnPostgresAsync(string? brokerUri, string connectionString, string? directory = null) =>
-        StartAsync(brokerUri, new Dictionary<string, string> { ["Store:Provider"] = "PostgreSQL", ["ConnectionStrings:Hub"] = connectionString }, directory);
+    public static Task<TestHub> StartOnPostgresAsync(string? brokerUri, string connectionString, string? directory = null,
+        IReadOnlyDictionary<string, string>? extra = null) =>
+        StartAsync(brokerUri, new Dictionary<string, string>(extra ?? new Dictionary<string, string>())
+            { ["Store:Provider"] = "PostgreSQL", ["ConnectionStrings:Hub"] = connectionString }, directory);
 
     /// <summary>The hub's PostgreSQL database, when that is its store; null for its SQLite file.</summary>
     public string? PostgresConnectionString =>

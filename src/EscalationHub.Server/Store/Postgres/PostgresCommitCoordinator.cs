@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using EscalationHub.Ledger;
+using EscalationHub.Server.Clock;
 using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Messaging;
 using Npgsql;
@@ -21,7 +22,7 @@ namespace EscalationHub.Server.Store.Postgres;
 /// PostgreSQL rolls its transaction back and frees the lock for the others.
 /// </summary>
 public sealed class PostgresCommitCoordinator(
-    PostgresConnection store, HubSigningKey signingKey, TimeProvider clock, OutboxSignal outbox, LedgerCommits commits,
+    PostgresConnection store, HubSigningKey signingKey, [FromKeyedServices(TrustedTime.Key)] TimeProvider trustedClock, OutboxSignal outbox, LedgerCommits commits,
     ILogger<PostgresCommitCoordinator> logger) : BackgroundService, IGroupCommit
 {
     private static readonly Meter Meter = new("EscalationHub.Ledger.Postgres");
@@ -30,7 +31,8 @@ public sealed class PostgresCommitCoordinator(
         "time a batch waited for the other replicas' writers");
 
     private readonly Channel<WorkItem> queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly TreeHeadSigner signer = new(signingKey.Key, clock);
+    // Tree heads carry the real time, never a moved deadline clock (no back-dated heads).
+    private readonly TreeHeadSigner signer = new(signingKey.Key, trustedClock);
     private NpgsqlConnection? connection;
 
     public Task<T> ExecuteAsync<T>(HubUnitOfWork unit, UnitOfWorkScope scope, LedgerWriter ledger,
