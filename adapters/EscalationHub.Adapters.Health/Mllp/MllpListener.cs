@@ -60,7 +60,18 @@ public sealed class MllpListener(ReferralIntake intake, ILogger<MllpListener> lo
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var socket = await listener.AcceptSocketAsync(stoppingToken);
+                Socket socket;
+                try
+                {
+                    socket = await listener.AcceptSocketAsync(stoppingToken);
+                }
+                catch (SocketException ex)
+                {
+                    // E.g. out of file descriptors: the listener stays up and tries again.
+                    logger.LogWarning("{Agency}: MLLP accept failed: {Reason}", intake.AgencyCode, ex.SocketErrorCode);
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
+                    continue;
+                }
                 var peer = socket.RemoteEndPoint as IPEndPoint;
                 var address = peer is null ? IPAddress.None : MllpAllowList.Canonical(peer.Address);
                 if (!allowed.Allows(address))
@@ -119,7 +130,14 @@ public sealed class MllpListener(ReferralIntake intake, ILogger<MllpListener> lo
 #pragma warning disable CA2254 // the templates are the constants above
         logger.LogWarning(message, [intake.AgencyCode, .. arguments]);
 #pragma warning restore CA2254
-        socket.LingerState = new LingerOption(true, 0); // reset: nothing read, nothing owed
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0); // reset: nothing read, nothing owed
+        }
+        catch (SocketException)
+        {
+            // The peer has gone already; closing is all that is left.
+        }
         socket.Dispose();
     }
 
@@ -179,6 +197,11 @@ public sealed class MllpListener(ReferralIntake intake, ILogger<MllpListener> lo
         catch (Exception ex) when (ex is IOException or SocketException or EndOfStreamException)
         {
             logger.LogInformation("{Agency}: MLLP connection from {Peer} ended: {Reason}", intake.AgencyCode, address, ex.Message);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            // The type only: a message could quote the referral.
+            logger.LogError("{Agency}: MLLP connection from {Peer} ended by an unexpected {Error}", intake.AgencyCode, address, ex.GetType().Name);
         }
         finally
         {
