@@ -20,6 +20,7 @@ public static class HealthAdapter
     {
         var settings = AdapterSettings.Read(section, DefaultAgencyCode, defaultDataDirectory);
         var health = section.Get<HealthSettings>() ?? new HealthSettings();
+        health.Mllp.Validate();
         builder.AddAgencyAdapter(settings.AgencyCode, settings.DataDirectory, _ => { }, (_, _) => { });
 
         var services = builder.Services;

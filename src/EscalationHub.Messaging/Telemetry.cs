@@ -36,6 +36,7 @@ public static class Telemetry
             .WithMetrics(m =>
             {
                 m.AddMeter("MassTransit");
+                m.AddMeter("EscalationHub.Adapters.Mllp"); // the health adapter's MLLP refusals (MllpListener.MeterName)
                 if (!string.IsNullOrWhiteSpace(otlp)) m.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
             });
         return builder;

@@ -26,53 +26,95 @@ public sealed class MllpFrameTooLargeException(int limit, byte[] start) : Except
     public byte[] Start { get; } = start;
 }
 
-/// <summary>Reads frames from a stream however the bytes arrive: a frame split over many reads, several frames in one
-/// read. Bytes between frames (stray line ends) are skipped.</summary>
-public sealed class MllpFrameReader(Stream stream, int maxMessageBytes)
+/// <summary>The peer sent nothing for the idle timeout: inside a frame (Mllp:FrameIdleTimeout) or between frames
+/// (Mllp:ConnectionIdleTimeout).</summary>
+public sealed class MllpIdleException(bool insideFrame, TimeSpan timeout)
+    : Exception(insideFrame ? $"nothing more of a started frame for {timeout}" : $"no frame for {timeout}")
 {
-    private readonly byte[] buffer = new byte[8192];
+    public bool InsideFrame { get; } = insideFrame;
+}
+
+/// <summary>Reads frames from a stream however the bytes arrive: a frame split over many reads, several frames in one
+/// read. Bytes between frames (stray line ends) are skipped. Whole buffers are scanned for the end block, not byte by
+/// byte. Each read waits at most the frame idle timeout inside a frame, the connection idle timeout between frames.</summary>
+public sealed class MllpFrameReader(Stream stream, int maxMessageBytes, TimeSpan? connectionIdleTimeout = null, TimeSpan? frameIdleTimeout = null)
+{
+    private readonly byte[] buffer = new byte[64 * 1024];
     private int position;
     private int length;
 
     /// <returns>The message bytes of the next frame, or null when the peer closed the connection between frames.</returns>
     /// <exception cref="EndOfStreamException">The peer closed the connection inside a frame.</exception>
+    /// <exception cref="MllpIdleException">The peer sent nothing for the idle timeout.</exception>
+    /// <exception cref="MllpFrameTooLargeException">The frame grew past the size limit.</exception>
     public async Task<byte[]?> ReadFrameAsync(CancellationToken cancellationToken)
     {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
         // Find the start block.
         while (true)
         {
-            if (position == length && !await FillAsync(cancellationToken)) return null;
-            if (buffer[position++] == MllpFraming.StartBlock) break;
+            if (position == length && !await FillAsync(insideFrame: false, idle, cancellationToken)) return null;
+            var start = buffer.AsSpan(position, length - position).IndexOf(MllpFraming.StartBlock);
+            if (start >= 0)
+            {
+                position += start + 1;
+                break;
+            }
+            position = length;
         }
 
         using var message = new MemoryStream();
         var sawEndBlock = false;
         while (true)
         {
-            if (position == length && !await FillAsync(cancellationToken))
+            if (position == length && !await FillAsync(insideFrame: true, idle, cancellationToken))
                 throw new EndOfStreamException("the connection closed inside an MLLP frame");
-            var b = buffer[position++];
+            var available = buffer.AsSpan(position, length - position);
             if (sawEndBlock)
             {
-                if (b == MllpFraming.CarriageReturn) return message.ToArray();
-                message.WriteByte(MllpFraming.EndBlock); // an end block not followed by CR is data
                 sawEndBlock = false;
+                if (available[0] == MllpFraming.CarriageReturn)
+                {
+                    position++;
+                    return message.ToArray();
+                }
+                message.WriteByte(MllpFraming.EndBlock); // an end block not followed by CR is data
             }
-            if (b == MllpFraming.EndBlock)
+            if (message.Length == 0)
             {
-                sawEndBlock = true;
-                continue;
+                // Start blocks repeated at the start of a frame are not data.
+                var skip = available.IndexOfAnyExcept(MllpFraming.StartBlock);
+                if (skip < 0)
+                {
+                    position = length;
+                    continue;
+                }
+                position += skip;
+                available = available[skip..];
             }
-            if (b == MllpFraming.StartBlock && message.Length == 0) continue;
-            message.WriteByte(b);
+            var end = available.IndexOf(MllpFraming.EndBlock);
+            var data = end < 0 ? available : available[..end];
+            message.Write(data);
+            position += end < 0 ? data.Length : data.Length + 1;
+            sawEndBlock = end >= 0;
             if (message.Length > maxMessageBytes)
-                throw new MllpFrameTooLargeException(maxMessageBytes, message.ToArray()[..Math.Min(4096, (int)message.Length)]);
+                throw new MllpFrameTooLargeException(maxMessageBytes, message.GetBuffer()[..Math.Min(4096, (int)message.Length)]);
         }
     }
 
-    private async Task<bool> FillAsync(CancellationToken cancellationToken)
+    private async Task<bool> FillAsync(bool insideFrame, CancellationTokenSource idle, CancellationToken cancellationToken)
     {
-        length = await stream.ReadAsync(buffer, cancellationToken);
+        var timeout = insideFrame ? frameIdleTimeout : connectionIdleTimeout;
+        if (timeout is { } after) idle.CancelAfter(after);
+        try
+        {
+            length = await stream.ReadAsync(buffer, idle.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout is not null)
+        {
+            throw new MllpIdleException(insideFrame, timeout.Value);
+        }
         position = 0;
         return length > 0;
     }

@@ -1,3 +1,5 @@
+using EscalationHub.Adapters.Health.Mllp;
+
 namespace EscalationHub.Adapters.Health.Referrals;
 
 /// <summary>The health adapter's own settings (beside AgencyCode, DataDirectory and AgencySystem, the EPR's FHIR base).</summary>
@@ -42,6 +44,40 @@ public sealed class MllpSettings
     /// <summary>A frame larger than this is refused (AR) and the connection closed.</summary>
     public int MaxMessageBytes { get; set; } = 1024 * 1024;
 
-    /// <summary>A connection silent for this long is closed.</summary>
-    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>Connections open at once; one more is closed as soon as it is accepted.</summary>
+    public int MaxConnections { get; set; } = 32;
+
+    /// <summary>Connections open at once from one sending address: one flooding host cannot take every place.</summary>
+    public int MaxConnectionsPerSender { get; set; } = 8;
+
+    /// <summary>A connection that has started a frame and then sends nothing for this long is closed.</summary>
+    public TimeSpan FrameIdleTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A connection silent between frames for this long is closed.</summary>
+    public TimeSpan ConnectionIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Messages per second from one sending address (all its connections), after a burst of
+    /// <see cref="Burst"/>; a message over it is answered AR and not sent.</summary>
+    public double MessagesPerSecond { get; set; } = 10;
+
+    public int Burst { get; set; } = 20;
+
+    /// <summary>Sending hosts: IP addresses or CIDR ranges. A connection from anywhere else is closed before a byte is
+    /// read. Null (not configured): loopback only.</summary>
+    public string[]? AllowedSenders { get; set; }
+
+    public static readonly string[] LoopbackOnly = ["127.0.0.0/8", "::1"];
+
+    /// <summary>Refuses to start on limits that would leave the listener open (or shut) by mistake.</summary>
+    public void Validate()
+    {
+        if (Port < 0) return;
+        if (MaxConnections < 1 || MaxConnectionsPerSender < 1)
+            throw new InvalidOperationException("Mllp:MaxConnections and Mllp:MaxConnectionsPerSender must be at least 1");
+        if (MaxMessageBytes < 1) throw new InvalidOperationException("Mllp:MaxMessageBytes must be at least 1");
+        if (FrameIdleTimeout <= TimeSpan.Zero || ConnectionIdleTimeout <= TimeSpan.Zero)
+            throw new InvalidOperationException("Mllp:FrameIdleTimeout and Mllp:ConnectionIdleTimeout must be positive");
+        if (MessagesPerSecond > 0 && Burst < 1) throw new InvalidOperationException("Mllp:Burst must be at least 1");
+        MllpAllowList.Parse(AllowedSenders ?? LoopbackOnly);
+    }
 }

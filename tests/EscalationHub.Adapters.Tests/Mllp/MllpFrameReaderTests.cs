@@ -1,3 +1,4 @@
+using CsCheck;
 using System.Text;
 using EscalationHub.Adapters.Health.Mllp;
 
@@ -85,5 +86,90 @@ public class MllpFrameReaderTests
         await Assert.ThrowsAsync<EndOfStreamException>(() => reader.ReadFrameAsync(CancellationToken.None));
         Assert.Null(await new MllpFrameReader(new MemoryStream(Frames("MSH|a\r")), 1000).ReadFrameAsync(CancellationToken.None)
             is null ? null : await Task.FromResult<byte[]?>(null));
+    }
+
+    /// <summary>Hands out its bytes, then waits for more that never come (a peer that stopped sending).</summary>
+    private sealed class StallingStream(byte[] data) : Stream
+    {
+        private int position;
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (position == data.Length) await Task.Delay(Timeout.Infinite, cancellationToken);
+            var n = Math.Min(buffer.Length, data.Length - position);
+            data.AsMemory(position, n).CopyTo(buffer);
+            position += n;
+            return n;
+        }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => data.Length;
+        public override long Position { get => position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public async Task A_frame_left_unfinished_ends_after_the_frame_idle_timeout_not_the_connection_idle_timeout()
+    {
+        var reader = new MllpFrameReader(new StallingStream([.. Frames("MSH|a\r"), 0x0B, (byte)'M', (byte)'S']), 1000,
+            connectionIdleTimeout: TimeSpan.FromMinutes(10), frameIdleTimeout: TimeSpan.FromMilliseconds(200));
+        Assert.NotNull(await reader.ReadFrameAsync(CancellationToken.None));
+        var timer = System.Diagnostics.Stopwatch.StartNew();
+
+        var idle = await Assert.ThrowsAsync<MllpIdleException>(() => reader.ReadFrameAsync(CancellationToken.None));
+
+        Assert.True(idle.InsideFrame);
+        Assert.True(timer.Elapsed < TimeSpan.FromSeconds(30), $"{timer.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_connection_silent_between_frames_ends_after_the_connection_idle_timeout()
+    {
+        var reader = new MllpFrameReader(new StallingStream(Frames("MSH|a\r")), 1000,
+            connectionIdleTimeout: TimeSpan.FromMilliseconds(200), frameIdleTimeout: TimeSpan.FromMinutes(10));
+        Assert.NotNull(await reader.ReadFrameAsync(CancellationToken.None));
+
+        var idle = await Assert.ThrowsAsync<MllpIdleException>(() => reader.ReadFrameAsync(CancellationToken.None));
+
+        Assert.False(idle.InsideFrame);
+    }
+
+    [Fact]
+    public async Task Stopping_is_not_mistaken_for_an_idle_peer()
+    {
+        using var stopping = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        var reader = new MllpFrameReader(new StallingStream([0x0B, (byte)'M']), 1000, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reader.ReadFrameAsync(stopping.Token));
+    }
+
+    [Fact]
+    public async Task A_frame_of_a_megabyte_is_read_whole_and_one_byte_over_the_limit_is_refused()
+    {
+        var body = new string('x', 1024 * 1024);
+        Assert.Equal(body.Length, (await new MllpFrameReader(new ChunkedStream(Frames(body), 65536), body.Length).ReadFrameAsync(CancellationToken.None))!.Length);
+
+        await Assert.ThrowsAsync<MllpFrameTooLargeException>(() =>
+            new MllpFrameReader(new ChunkedStream(Frames(body + "y"), 65536), body.Length).ReadFrameAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public void Frames_split_anywhere_read_the_same_as_whole()
+    {
+        // Any messages (end blocks and start blocks inside included), cut into any pieces.
+        // '|' separates the messages of a sample.
+        var gen = Gen.Select(Gen.String[Gen.Char["AB|\u000b\u001c\r"], 0, 60], Gen.Int[1, 9]);
+        gen.Sample((text, chunk) =>
+        {
+            var messages = text.Split('|');
+            var data = Frames(messages);
+            var whole = ReadAll(new MemoryStream(data)).GetAwaiter().GetResult();
+            var split = ReadAll(new ChunkedStream(data, chunk)).GetAwaiter().GetResult();
+            return whole.SequenceEqual(split);
+        });
     }
 }

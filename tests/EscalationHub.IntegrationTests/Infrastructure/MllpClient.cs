@@ -8,12 +8,15 @@ namespace EscalationHub.IntegrationTests.Infrastructure;
 /// connection and reads each acknowledgement. Written independently of the adapter's own framing code.</summary>
 public sealed class MllpClient : IDisposable
 {
-    private readonly TcpClient client = new();
+    private readonly TcpClient client;
     private NetworkStream stream = null!;
 
-    public static async Task<MllpClient> ConnectAsync(int port)
+    private MllpClient(TcpClient client) => this.client = client;
+
+    /// <param name="from">The local address to send from (any of 127/8 on Linux); null for the default.</param>
+    public static async Task<MllpClient> ConnectAsync(int port, IPAddress? from = null)
     {
-        var mllp = new MllpClient();
+        var mllp = new MllpClient(from is null ? new TcpClient() : new TcpClient(new IPEndPoint(from, 0)));
         await mllp.client.ConnectAsync(IPAddress.Loopback, port);
         mllp.stream = mllp.client.GetStream();
         return mllp;
