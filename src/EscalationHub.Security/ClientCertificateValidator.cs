@@ -12,12 +12,15 @@ public sealed record CertificateCheck(CallerIdentity? Identity, string? Refusal)
 /// Checks a client certificate the way the hub trusts one: it chains to the partnership CA (and to nothing else: a
 /// custom trust store, the machine's roots are ignored), is within its validity period, allows client
 /// authentication, is not on the revocation list (nor is any certificate above it), and names exactly one identity.
-/// Results are cached per certificate until the revocation list changes; expiry is checked on every call.
+/// Results are cached per certificate until the revocation list changes; expiry is checked on every call. While the
+/// revocation list is missing or unreadable every certificate is refused.
 /// </summary>
 public sealed class ClientCertificateValidator(X509Certificate2 partnershipCa, RevocationList revocations, TimeProvider clock)
 {
     private readonly Dictionary<string, (CertificateCheck Check, int Version)> cache = new(StringComparer.Ordinal);
     private readonly object gate = new();
+
+    public const string RevocationListUnavailable = "revocation list unavailable";
 
     public X509Certificate2 PartnershipCa { get; } = partnershipCa;
 
@@ -31,6 +34,8 @@ public sealed class ClientCertificateValidator(X509Certificate2 partnershipCa, R
 
         var thumbprint = CertificateFiles.Sha256Thumbprint(certificate);
         var version = revocations.Refresh();
+        // Fail closed: without the list nobody can be known not to be revoked.
+        if (revocations.Problem is not null) return CertificateCheck.Refused(RevocationListUnavailable);
         lock (gate)
             if (cache.TryGetValue(thumbprint, out var cached) && cached.Version == version) return cached.Check;
         var check = Build(certificate, now);

@@ -47,7 +47,7 @@ public static class CertificateCommands
     {
         var name = new Option<string>("--name") { Description = "The CA's name", DefaultValueFactory = _ => "EscalationHub partnership CA" };
         var years = new Option<int>("--years") { Description = "Validity in years (default 10)", DefaultValueFactory = _ => 10 };
-        var command = new Command("ca", "Makes the partnership CA (ca.crt, ca.key) in --dir; refuses to overwrite one") { name, years };
+        var command = new Command("ca", "Makes the partnership CA (ca.crt, ca.key) and an empty revoked.txt in --dir; refuses to overwrite one") { name, years };
         command.SetAction(parse => Run(() =>
         {
             var dir = parse.GetValue(Dir)!;
@@ -56,7 +56,9 @@ public static class CertificateCommands
             var now = DateTimeOffset.UtcNow;
             using var ca = PartnershipCertificates.CreateCa(parse.GetValue(name)!, now.AddMinutes(-5), now.AddYears(parse.GetValue(years)));
             CertificateFiles.Write(ca, dir, "ca");
-            AnsiConsole.WriteLine($"CA {ca.Subject} serial {CertificateFiles.Serial(ca)} written to {CertificateFiles.CertificatePath(dir, "ca")} (key: ca.key, keep it offline)");
+            // The hub refuses to start without its revocation list: an empty one comes with the CA.
+            RevocationList.CreateEmptyIfMissing(Path.Combine(dir, "revoked.txt"));
+            AnsiConsole.WriteLine($"CA {ca.Subject} serial {CertificateFiles.Serial(ca)} written to {CertificateFiles.CertificatePath(dir, "ca")} (key: ca.key, keep it offline; empty revoked.txt beside it)");
         }));
         return command;
     }

@@ -3,6 +3,7 @@ using V1 = EscalationHub.Contracts.V1;
 using EscalationHub.Server.Agencies;
 using EscalationHub.Server.Grpc;
 using EscalationHub.Server.Ledger;
+using EscalationHub.Server.Messaging;
 using EscalationHub.Server.Store;
 using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
@@ -17,6 +18,7 @@ public sealed class ConcernsService(
     HubDbContext db,
     AgencyDirectory agencies,
     ConcernWatchers watchers,
+    WatchSettings watchSettings,
     ChildFileReadAudit audit,
     TimeProvider clock) : V1.Concerns.ConcernsBase
 {
@@ -57,6 +59,8 @@ public sealed class ConcernsService(
         var sent = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
+            var changed = watch.Signal.Next; // before the read: a change committed during it still wakes this watch
+            Operations.HubTelemetry.WatchStoreReads.Add(1, new KeyValuePair<string, object?>("watch", "concern"));
             var changes = await db.ConcernStatusChanges.AsNoTracking()
                 .Where(c => c.ConcernId == id && c.Sequence > sent).OrderBy(c => c.Sequence).ToListAsync(cancellationToken);
             foreach (var change in changes)
@@ -65,7 +69,8 @@ public sealed class ConcernsService(
                 sent = change.Sequence;
                 if (change.Status == M.ConcernStatus.Decided) return;
             }
-            await watch.Signal.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+            // Woken by the commit of a change to this concern; the slow poll only catches other hub replicas' changes.
+            await Signal.WaitAsync(changed, watchSettings.FallbackPoll, cancellationToken);
         }
     }
 

@@ -17,7 +17,7 @@ namespace EscalationHub.Server.Disagreements;
 /// <summary>The gRPC side of disagreements: maps requests onto the same commands and handlers as the bus.
 /// Refusals become statuses in <see cref="HubExceptionInterceptor"/>.</summary>
 public sealed class EscalationsService(IServiceProvider services, HubUnitOfWork unitOfWork, HubDbContext db, DisagreementStore store,
-    DisagreementSignals signals, AgencyDirectory agencies, ChildFileReadAudit audit, TimeProvider clock) : V1.Escalations.EscalationsBase
+    DisagreementSignals signals, WatchSettings watchSettings, AgencyDirectory agencies, ChildFileReadAudit audit, TimeProvider clock) : V1.Escalations.EscalationsBase
 {
     public override async Task<V1.Disagreement> OpenDisagreement(V1.OpenDisagreementRequest r, ServerCallContext context) =>
         await ChangeAsync<OpenDisagreementHandler>((h, ct) => h.HandleAsync(new M.OpenDisagreement(
@@ -94,6 +94,8 @@ public sealed class EscalationsService(IServiceProvider services, HubUnitOfWork 
         var sent = Math.Max(0, r.AfterSequence);
         while (!cancellationToken.IsCancellationRequested)
         {
+            var changed = watch.Signal.Next; // before the read: a change committed during it still wakes this watch
+            Operations.HubTelemetry.WatchStoreReads.Add(1, new KeyValuePair<string, object?>("watch", "disagreement"));
             var events = await db.DisagreementEvents.AsNoTracking().Where(e => e.DisagreementId == row.Id && e.Sequence > sent)
                 .OrderBy(e => e.Sequence).ToListAsync(cancellationToken);
             if (events.Count > 0)
@@ -107,7 +109,8 @@ public sealed class EscalationsService(IServiceProvider services, HubUnitOfWork 
                     if (domainEvent is Closed) return;
                 }
             }
-            await watch.Signal.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+            // Woken by the commit of a change to this disagreement; the slow poll only catches other hub replicas' changes.
+            await Signal.WaitAsync(changed, watchSettings.FallbackPoll, cancellationToken);
         }
     }
 

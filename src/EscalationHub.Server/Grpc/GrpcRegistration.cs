@@ -20,6 +20,7 @@ public static class GrpcRegistration
             options.Interceptors.Add<Security.CallerInterceptor>();
             options.Interceptors.Add<HubExceptionInterceptor>();
         });
+        builder.Services.AddSingleton(Messaging.WatchSettings.From(builder.Configuration));
         builder.Services.AddGrpcReflection();
         // SERVING only when every registered check (store, bus, agency queues) is healthy.
         builder.Services.AddGrpcHealthChecks();

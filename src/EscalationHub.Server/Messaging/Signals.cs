@@ -8,6 +8,23 @@ public sealed class Signal
 
     public void Notify() => Interlocked.Exchange(ref next, NewSource()).TrySetResult();
 
+    /// <summary>Completes at the next <see cref="Notify"/>. Take it before reading what the signal guards and wait on
+    /// it after (<see cref="WaitAsync(Task, TimeSpan, CancellationToken)"/>): a change committed between the read and
+    /// the wait then still wakes the waiter.</summary>
+    public Task Next => Volatile.Read(ref next).Task;
+
+    /// <summary>Waits for <paramref name="next"/> (from <see cref="Next"/>) or the timeout, whichever comes first.</summary>
+    public static async Task WaitAsync(Task next, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await next.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+        }
+    }
+
     public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         try

@@ -17,6 +17,9 @@ public static class HubTelemetry
     public static readonly Counter<long> MessagesDeadLettered = Meter.CreateCounter<long>("escalationhub.messages.dead_lettered", "{message}", "Messages moved to an error queue");
     public static readonly Counter<long> MessagesRedriven = Meter.CreateCounter<long>("escalationhub.messages.redriven", "{message}", "Dead letters sent back by an operator");
     public static readonly Counter<long> ReadsRefused = Meter.CreateCounter<long>("escalationhub.reads.refused", "{read}", "Reads of a child file or case refused to an agency not party to it");
+    public static readonly UpDownCounter<long> StreamsOpen = Meter.CreateUpDownCounter<long>("escalationhub.streams.open", "{stream}", "Server streams (watches) open, by caller role");
+    public static readonly Counter<long> StreamsRefused = Meter.CreateCounter<long>("escalationhub.streams.refused", "{stream}", "Streams refused because their caller had as many open as its cap allows");
+    public static readonly Counter<long> WatchStoreReads = Meter.CreateCounter<long>("escalationhub.watch.store_reads", "{read}", "Store reads by WatchConcern and WatchDisagreement streams (on a change notification, or the fallback poll)");
     public static readonly Counter<long> CommandsRefused = Meter.CreateCounter<long>("escalationhub.commands.refused", "{message}", "Bus commands refused because the agency they act for is not the agency that sent them");
 
     /// <summary>Starts the span for sending one outbox message, as a child of the trace that committed it.</summary>

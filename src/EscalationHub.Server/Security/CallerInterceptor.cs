@@ -10,9 +10,10 @@ namespace EscalationHub.Server.Security;
 /// against the partnership CA and the revocation list), whether that role may call this method
 /// (<see cref="CallerPolicies"/>), a deadline on every unary call, the caller's request rate, and that the agency a
 /// request names is the caller's own (filled in when empty). Services then read the request's agency field, which
-/// from here on is the certificate's agency.
+/// from here on is the certificate's agency. A stream also takes a slot of its caller's stream cap and stays subject
+/// to its certificate while it is open (<see cref="OpenStreams"/>).
 /// </summary>
-public sealed class CallerInterceptor(ClientCertificateValidator validator, RequestRateLimits rateLimits, ILogger<CallerInterceptor> logger)
+public sealed class CallerInterceptor(ClientCertificateValidator validator, RequestRateLimits rateLimits, OpenStreams streams, ILogger<CallerInterceptor> logger)
     : Interceptor
 {
     public const string CallerItem = "escalationhub.caller";
@@ -24,11 +25,12 @@ public sealed class CallerInterceptor(ClientCertificateValidator validator, Requ
         return continuation(request, context);
     }
 
-    public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream,
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream,
         ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
         Admit(request, context, unary: false);
-        return continuation(request, responseStream, context);
+        using var stream = streams.Open(context, context.Caller());
+        await stream.RunAsync(guarded => continuation(request, stream.Writer(responseStream), guarded));
     }
 
     public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
@@ -38,11 +40,12 @@ public sealed class CallerInterceptor(ClientCertificateValidator validator, Requ
         return continuation(requestStream, context);
     }
 
-    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
         IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
         Admit<TRequest>(default, context, unary: false);
-        return continuation(requestStream, responseStream, context);
+        using var stream = streams.Open(context, context.Caller());
+        await stream.RunAsync(guarded => continuation(requestStream, stream.Writer(responseStream), guarded));
     }
 
     private void Admit<TRequest>(TRequest? request, ServerCallContext context, bool unary)

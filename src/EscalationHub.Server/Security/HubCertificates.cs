@@ -16,7 +16,9 @@ public sealed class TlsSettings
     public string? ServerCertificate { get; set; }
     /// <summary>The server certificate's private key (PEM); default: beside it, .key.</summary>
     public string? ServerKey { get; set; }
-    /// <summary>The revocation list (see RevocationList); default: revoked.txt beside the CA.</summary>
+    /// <summary>The revocation list (see RevocationList); default: revoked.txt beside the CA. It must exist and be
+    /// readable (an empty file revokes nothing): the hub refuses to start without it, and refuses every certificate
+    /// while it is gone. In development the default one is created empty beside the generated certificates.</summary>
     public string? RevocationList { get; set; }
     /// <summary>Where development certificates are made (default: certs beside the store).</summary>
     public string? Directory { get; set; }
@@ -54,7 +56,7 @@ public sealed class HubCertificates
             {
                 PartnershipCa = CertificateFiles.LoadCertificate(ca),
                 Server = CertificateFiles.LoadWithKey(server, settings.ServerKey),
-                Revocations = new RevocationList(settings.RevocationList ?? Path.Combine(Path.GetDirectoryName(ca)!, "revoked.txt")),
+                Revocations = Readable(settings.RevocationList ?? Path.Combine(Path.GetDirectoryName(ca)!, "revoked.txt")),
             };
         }
 
@@ -65,9 +67,29 @@ public sealed class HubCertificates
         {
             PartnershipCa = CertificateFiles.LoadCertificate(CertificateFiles.CertificatePath(directory, "ca")),
             Server = CertificateFiles.LoadWithKey(CertificateFiles.CertificatePath(directory, "hub")),
-            Revocations = new RevocationList(settings.RevocationList ?? Path.Combine(directory, "revoked.txt")),
+            Revocations = Readable(settings.RevocationList ?? DevelopmentRevocationList(directory)),
             DevelopmentDirectory = directory,
         };
+    }
+
+    /// <summary>The development list: created empty where the development certificates are, when there is none yet.
+    /// A list named in Tls:RevocationList is never created: it must be there.</summary>
+    private static string DevelopmentRevocationList(string directory)
+    {
+        var path = Path.Combine(directory, "revoked.txt");
+        RevocationList.CreateEmptyIfMissing(path);
+        return path;
+    }
+
+    /// <summary>Fail closed at start: a missing or unreadable revocation list stops the hub, naming the file.</summary>
+    private static RevocationList Readable(string path)
+    {
+        var list = new RevocationList(path);
+        list.Refresh();
+        if (list.Problem is { } problem)
+            throw new InvalidOperationException($"Tls:RevocationList: {problem}. The hub does not start without its revocation list: " +
+                                                "put the partnership's revoked.txt there (an empty file revokes nothing).");
+        return list;
     }
 
     private static string Required(string? path, string setting) =>

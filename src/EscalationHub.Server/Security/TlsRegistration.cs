@@ -28,6 +28,9 @@ public static class TlsRegistration
         services.AddSingleton(sp => new ClientCertificateValidator(certificates.PartnershipCa, certificates.Revocations, sp.GetRequiredKeyedService<TimeProvider>(TrustedTime.Key)));
         services.AddSingleton(builder.Configuration.GetSection(RequestRateSettings.Section).Get<RequestRateSettings>() ?? new RequestRateSettings());
         services.AddSingleton<RequestRateLimits>();
+        services.AddSingleton(builder.Configuration.GetSection(StreamLimitSettings.Section).Get<StreamLimitSettings>() ?? new StreamLimitSettings());
+        services.AddSingleton<OpenStreams>();
+        services.AddHostedService<RevocationMonitor>();
         services.AddSingleton<CallerInterceptor>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https =>
         {

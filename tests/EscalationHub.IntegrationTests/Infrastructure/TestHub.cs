@@ -96,7 +96,15 @@ public sealed class TestHub : IAsyncDisposable
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
         var hub = new TestHub(directory, settings);
-        await hub.StartProcessAsync(waitUntilServing: waitUntilServing);
+        try
+        {
+            await hub.StartProcessAsync(waitUntilServing: waitUntilServing);
+        }
+        catch
+        {
+            await hub.StopAsync(); // a fixture that failed to start is never disposed: do not leave its hub running
+            throw;
+        }
         return hub;
     }
 
@@ -151,7 +159,8 @@ public sealed class TestHub : IAsyncDisposable
 
     public async Task WaitUntilServingAsync(TimeSpan? timeout = null)
     {
-        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        // Several hubs starting at once on a loaded 2-core machine can take minutes to answer.
+        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(180));
         var last = "not answering";
         while (DateTime.UtcNow < until)
         {
