@@ -27,4 +27,15 @@ public class NhsNumberTests
         Assert.False(NhsNumber.TryParse(text, out _, out var error));
         Assert.Contains(reason, error);
     }
+
+    [Theory]
+    [InlineData("0000000000")]
+    [InlineData("1111111111")]
+    [InlineData("222 222 2222")]
+    [InlineData("9999999999")]
+    public void A_number_of_one_repeated_digit_is_refused_though_it_passes_the_check_digit(string text)
+    {
+        Assert.False(NhsNumber.TryParse(text, out _, out var error));
+        Assert.Contains("repeated", error);
+    }
 }

@@ -1,6 +1,7 @@
 namespace EscalationHub.Domain.Identifiers;
 
-/// <summary>A ten-digit NHS number whose last digit is the modulus 11 check digit of the first nine.</summary>
+/// <summary>A ten-digit NHS number whose last digit is the modulus 11 check digit of the first nine. Numbers of one
+/// repeated digit (0000000000, 1111111111...) pass the check trivially and are never issued: refused.</summary>
 public readonly record struct NhsNumber
 {
     public string Value { get; }
@@ -17,6 +18,12 @@ public readonly record struct NhsNumber
         if (digits.Length != 10 || !digits.All(char.IsAsciiDigit))
         {
             error = "must be 10 digits";
+            return false;
+        }
+
+        if (digits.All(d => d == digits[0]))
+        {
+            error = "is not an NHS number (one digit repeated)";
             return false;
         }
 

@@ -1,4 +1,6 @@
 using EscalationHub.Contracts.Messages;
+using EscalationHub.Messaging;
+using EscalationHub.Server.Grpc;
 using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Store;
 
@@ -9,6 +11,9 @@ public sealed class AcknowledgeConcernHandler(HubDbContext db, LedgerWriter ledg
 {
     public async Task HandleAsync(AcknowledgeConcern command, CancellationToken cancellationToken)
     {
+        var errors = new FieldErrors();
+        errors.Required("acknowledged_by.role", command.AcknowledgedBy.Role, RaiseConcernValidation.MaxNameLength);
+        if (errors.HasErrors) throw new RefusedMessageException($"AcknowledgeConcern refused: {errors.Message}");
         var concern = await ConcernLifecycle.LoadForAddresseeAsync(db, command.ConcernId, command.AcknowledgedBy, cancellationToken);
         if (concern.Status != ConcernStatus.Received) return;
 

@@ -12,6 +12,7 @@ using M = EscalationHub.Contracts.Messages;
 namespace EscalationHub.Server.Concerns;
 
 /// <summary>The gRPC side of the concern flow: validates at the edge, then calls the same handlers as the bus.</summary>
+[BindServiceMethod(typeof(Grpc.ConcernsBinding), nameof(Grpc.ConcernsBinding.BindService))]
 public sealed class ConcernsService(
     RaiseConcernHandler raise,
     HubUnitOfWork unitOfWork,

@@ -1,4 +1,6 @@
 using EscalationHub.Contracts.Messages;
+using EscalationHub.Messaging;
+using EscalationHub.Server.Grpc;
 using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Store;
 
@@ -10,6 +12,10 @@ public sealed class DecideConcernHandler(HubDbContext db, LedgerWriter ledger, T
 {
     public async Task HandleAsync(DecideConcern command, CancellationToken cancellationToken)
     {
+        var errors = new FieldErrors();
+        errors.Required("decided_by.role", command.DecidedBy.Role, RaiseConcernValidation.MaxNameLength);
+        errors.RequiredText("reason", command.Reason, RaiseConcernValidation.MaxDetailsLength);
+        if (errors.HasErrors) throw new RefusedMessageException($"DecideConcern refused: {errors.Message}");
         var concern = await ConcernLifecycle.LoadForAddresseeAsync(db, command.ConcernId, command.DecidedBy, cancellationToken);
         if (concern.Status == ConcernStatus.Decided) return;
 

@@ -52,7 +52,7 @@ public static class RaiseConcernValidation
 
         if (!Enum.IsDefined(command.Category)) errors.Add("category", "must be one of the concern categories");
         if (!Enum.IsDefined(command.HarmLevel)) errors.Add("harm_level", "must be STANDARD, SIGNIFICANT_HARM or IMMINENT_HARM");
-        errors.Required("details", command.Details, MaxDetailsLength);
+        errors.RequiredText("details", command.Details, MaxDetailsLength);
 
         if (errors.HasErrors) return command;
         return command with

@@ -14,7 +14,7 @@ public sealed class DecideFinalOutcomeHandler(DisagreementStore store)
         DisagreementValidation.Actor(errors, c.DisagreementId, c.By);
         if (!Enum.TryParse<FinalOutcome>(c.Outcome, out var outcome) || !Enum.IsDefined(outcome)) errors.Add("outcome", "must be one of the final outcomes");
         errors.Required("decided_by", c.DecidedBy, 200);
-        errors.Required("summary", c.Summary, DisagreementValidation.MaxText);
+        errors.RequiredText("summary", c.Summary, DisagreementValidation.MaxText);
         errors.ThrowIfInvalid();
         return store.ChangeAsync(c.DisagreementId, c.By,
             (d, now) => d.DecideFinalOutcome(outcome, c.DecidedBy.Trim(), c.Summary.Trim(), now), cancellationToken);

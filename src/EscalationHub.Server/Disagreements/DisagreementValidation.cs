@@ -11,6 +11,8 @@ namespace EscalationHub.Server.Disagreements;
 internal static class DisagreementValidation
 {
     public const int MaxText = 8000;
+    public const int MaxAttendees = 50;
+    public const int MaxAgreedActions = 32;
 
     public static Party? Party(FieldErrors errors, AgencyDirectory agencies, M.ActorRef? actor, string field)
     {

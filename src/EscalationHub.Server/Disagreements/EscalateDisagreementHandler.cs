@@ -11,7 +11,7 @@ public sealed class EscalateDisagreementHandler(DisagreementStore store)
     {
         var errors = new FieldErrors();
         DisagreementValidation.Actor(errors, c.DisagreementId, c.By);
-        errors.Required("reason", c.Reason, 2000);
+        errors.RequiredText("reason", c.Reason, 2000);
         errors.ThrowIfInvalid();
         return store.ChangeAsync(c.DisagreementId, c.By, (d, now) => d.Escalate(c.By.AgencyCode, c.Reason.Trim(), now), cancellationToken);
     }

@@ -16,6 +16,7 @@ namespace EscalationHub.Server.Disagreements;
 
 /// <summary>The gRPC side of disagreements: maps requests onto the same commands and handlers as the bus.
 /// Refusals become statuses in <see cref="HubExceptionInterceptor"/>.</summary>
+[BindServiceMethod(typeof(Grpc.EscalationsBinding), nameof(Grpc.EscalationsBinding.BindService))]
 public sealed class EscalationsService(IServiceProvider services, HubUnitOfWork unitOfWork, HubDbContext db, DisagreementStore store,
     DisagreementSignals signals, WatchSettings watchSettings, AgencyDirectory agencies, ChildFileReadAudit audit, TimeProvider clock) : V1.Escalations.EscalationsBase
 {

@@ -11,7 +11,7 @@ public sealed class GiveFeedbackHandler(DisagreementStore store)
     {
         var errors = new FieldErrors();
         DisagreementValidation.Actor(errors, c.DisagreementId, c.By);
-        errors.Required("summary", c.Summary, DisagreementValidation.MaxText);
+        errors.RequiredText("summary", c.Summary, DisagreementValidation.MaxText);
         errors.ThrowIfInvalid();
         return store.ChangeAsync(c.DisagreementId, c.By, (d, now) => d.GiveFeedback(c.By.AgencyCode, c.Summary.Trim(), now), cancellationToken);
     }

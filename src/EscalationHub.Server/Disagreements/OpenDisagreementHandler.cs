@@ -49,7 +49,7 @@ public sealed class OpenDisagreementHandler(
 
         var responders = new List<Party>();
         if (c.RespondingAgencyCodes is not { Count: > 0 }) errors.Add("responding_agency_codes", "at least one responding agency is required");
-        else
+        else if (errors.WithinCount("responding_agency_codes", c.RespondingAgencyCodes))
         {
             foreach (var (code, i) in c.RespondingAgencyCodes.Select((code, i) => (code, i)))
             {
@@ -61,8 +61,9 @@ public sealed class OpenDisagreementHandler(
             }
         }
 
+        var childFilesWithinCount = errors.WithinCount("child_file_ids", c.ChildFileIds);
         if (c.ChildFileIds is not { Count: > 0 }) errors.Add("child_file_ids", "at least one child file is required");
-        else
+        else if (childFilesWithinCount)
         {
             var known = await db.ChildFiles.Where(f => c.ChildFileIds.Contains(f.Id)).Select(f => f.Id).ToListAsync(cancellationToken);
             foreach (var (id, i) in c.ChildFileIds.Select((id, i) => (id, i)).Where(x => !known.Contains(x.id)))
@@ -71,7 +72,7 @@ public sealed class OpenDisagreementHandler(
 
         var area = DisagreementValidation.Area(errors, c.Area);
         if (!Enum.IsDefined(c.HarmLevel)) errors.Add("harm_level", "must be STANDARD, SIGNIFICANT_HARM or IMMINENT_HARM");
-        errors.Required("summary", c.Summary, DisagreementValidation.MaxText);
+        errors.RequiredText("summary", c.Summary, DisagreementValidation.MaxText);
 
         var profileId = string.IsNullOrWhiteSpace(c.ProfileId) ? options.Value.DefaultProfile : c.ProfileId;
         if (!profiles.TryGet(profileId, out var profile))

@@ -11,9 +11,11 @@ public sealed class RecordDiscussionHandler(DisagreementStore store)
     {
         var errors = new FieldErrors();
         DisagreementValidation.Actor(errors, c.DisagreementId, c.By);
-        errors.Required("summary", c.Summary, DisagreementValidation.MaxText);
+        errors.RequiredText("summary", c.Summary, DisagreementValidation.MaxText);
         if (c.HeldAt == default) errors.Add("held_at", "is required");
-        if (c.Attendees?.Any(a => string.IsNullOrWhiteSpace(a) || a.Length > 200) == true) errors.Add("attendees", "each attendee is 1..200 characters");
+        if (errors.WithinCount("attendees", c.Attendees, DisagreementValidation.MaxAttendees))
+            foreach (var (attendee, i) in (c.Attendees ?? []).Select((a, i) => (a, i)))
+                errors.Required($"attendees[{i}]", attendee, 200);
         errors.ThrowIfInvalid();
         return store.ChangeAsync(c.DisagreementId, c.By,
             (d, now) => d.RecordDiscussion(c.By.AgencyCode, c.HeldAt, c.Summary.Trim(), c.Attendees ?? [], c.IsMeeting, now), cancellationToken);

@@ -11,7 +11,7 @@ public sealed class RecordLearningHandler(DisagreementStore store)
     {
         var errors = new FieldErrors();
         DisagreementValidation.Actor(errors, c.DisagreementId, c.By);
-        errors.Required("learning", c.Learning, DisagreementValidation.MaxText);
+        errors.RequiredText("learning", c.Learning, DisagreementValidation.MaxText);
         var themes = Themes(errors, c.Themes);
         errors.ThrowIfInvalid();
         return store.ChangeAsync(c.DisagreementId, c.By, (d, now) => d.CaptureLearning(c.By.AgencyCode, c.Learning.Trim(), themes, now), cancellationToken);
@@ -25,6 +25,7 @@ public sealed class RecordLearningHandler(DisagreementStore store)
             return [];
         }
         var themes = new List<LearningTheme>();
+        if (!errors.WithinCount("themes", codes)) return themes;
         foreach (var code in codes)
             if (LearningThemes.TryParse(code, out var theme)) themes.Add(theme);
             else errors.Add("themes", $"'{code}' is not a learning theme: {string.Join(", ", LearningThemes.Codes)}");

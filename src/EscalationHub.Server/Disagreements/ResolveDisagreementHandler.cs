@@ -11,11 +11,11 @@ public sealed class ResolveDisagreementHandler(DisagreementStore store)
     {
         var errors = new FieldErrors();
         DisagreementValidation.Actor(errors, c.DisagreementId, c.By);
-        errors.Required("summary", c.Summary, DisagreementValidation.MaxText);
-        foreach (var (action, i) in (c.AgreedActions ?? []).Select((a, i) => (a, i)))
+        errors.RequiredText("summary", c.Summary, DisagreementValidation.MaxText);
+        foreach (var (action, i) in (errors.WithinCount("agreed_actions", c.AgreedActions, DisagreementValidation.MaxAgreedActions) ? c.AgreedActions ?? [] : []).Select((a, i) => (a, i)))
         {
             errors.Required($"agreed_actions[{i}].who", action.Who, 200);
-            errors.Required($"agreed_actions[{i}].what", action.What, 2000);
+            errors.RequiredText($"agreed_actions[{i}].what", action.What, 2000);
             if (action.ByWhen == default) errors.Add($"agreed_actions[{i}].by_when", "is required");
         }
         errors.ThrowIfInvalid();

@@ -29,6 +29,8 @@ public static class GrpcRegistration
 
     public static WebApplication MapHubGrpc(this WebApplication app)
     {
+        // No certificate, no parsing: UNAUTHENTICATED before grpc-dotnet reads a request body.
+        app.UseMiddleware<Security.CallerAuthentication>();
         app.MapGrpcService<ConcernsService>();
         app.MapGrpcService<EscalationsService>();
         app.MapGrpcHealthChecksService();

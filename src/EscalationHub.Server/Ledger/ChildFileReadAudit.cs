@@ -24,7 +24,7 @@ public sealed record ChildFileReader(string AgencyCode, string Role, string Purp
         if (code is null) errors.Add("purpose", $"{(int)purpose} is not a ReadPurpose");
         var role = (readerRole ?? "").Trim();
         if (role.Length > MaxRoleLength) errors.Add("reader_role", $"must be at most {MaxRoleLength} characters");
-        if (role.Any(char.IsControl)) errors.Add("reader_role", "must not contain control characters");
+        if (role.Length > 0 && EscalationHub.Domain.Text.TextRules.NameProblem(role) is { } problem) errors.Add("reader_role", problem);
         errors.ThrowIfAny();
         return new ChildFileReader(agencyCode, role.Length == 0 ? RoleNotStated : role, code!);
     }

@@ -13,6 +13,7 @@ namespace EscalationHub.Server.Ledger;
 
 /// <summary>The gRPC side of the ledger: child files for their parties, signed tree heads and proofs for anyone.
 /// Reads only: proofs come from the stored subtree hashes (O(log n) rows), never from rehashing the log.</summary>
+[BindServiceMethod(typeof(Grpc.LedgerBinding), nameof(Grpc.LedgerBinding.BindService))]
 public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, AgencyDirectory agencies, ChildFileReadAudit audit,
     [FromKeyedServices(TrustedTime.Key)] TimeProvider trustedClock)
     : V1.Ledger.LedgerBase

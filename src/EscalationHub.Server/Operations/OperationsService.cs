@@ -9,6 +9,7 @@ namespace EscalationHub.Server.Operations;
 
 /// <summary>The operators' gRPC service: thin shells over the same use cases as the dashboard's JSON endpoints.
 /// Operators only (an operator certificate): see Security/CallerInterceptor.</summary>
+[BindServiceMethod(typeof(Grpc.OperationsBinding), nameof(Grpc.OperationsBinding.BindService))]
 public sealed class OperationsService(
     FlowQueries flow,
     FlowSignal signal,

@@ -83,15 +83,17 @@ public sealed class CallerInterceptor(ClientCertificateValidator validator, Requ
             if (named == "") CallerPolicies.SetNamedAgency(policy, message, caller.Name);
             else if (named != caller.Name)
                 throw Refuse(context, StatusCode.PermissionDenied,
-                    $"{field}: the request names agency '{named}' but the client certificate is agency '{caller.Name}'");
+                    $"{field}: the request names agency '{Grpc.FieldErrors.Cut(named, 64)}' but the client certificate is agency '{caller.Name}'");
         }
     }
 
     /// <summary>The caller's identity from its certificate; null with no certificate; refused when one was presented
     /// and does not check out (a bad certificate gets nothing, not even health).</summary>
-    private CallerIdentity? Authenticate(ServerCallContext context)
+    private CallerIdentity? Authenticate(ServerCallContext context) => Authenticate(context.GetHttpContext(), validator, logger);
+
+    /// <summary>Shared with <see cref="CallerAuthentication"/>, which runs it before a request body is read.</summary>
+    internal static CallerIdentity? Authenticate(HttpContext http, ClientCertificateValidator validator, ILogger logger)
     {
-        var http = context.GetHttpContext();
         if (http.Items.TryGetValue(CallerItem, out var known)) return (CallerIdentity?)known;
         var certificate = http.Connection.ClientCertificate;
         CallerIdentity? caller = null;
