@@ -92,10 +92,10 @@ public sealed class EscalationTests(EmbeddedHub fixture) : IClassFixture<Embedde
 
         var get = await Assert.ThrowsAsync<RpcException>(() =>
             hub.Escalations.GetDisagreementAsync(new GetDisagreementRequest { DisagreementId = d.DisagreementId, AgencyCode = "oakfield-school" }).ResponseAsync);
-        Assert.Equal(StatusCode.PermissionDenied, get.StatusCode);
+        Assert.Equal(StatusCode.NotFound, get.StatusCode); // as for an id that does not exist
         var escalate = await Assert.ThrowsAsync<RpcException>(() => hub.Escalations.EscalateDisagreementAsync(
             new EscalateDisagreementRequest { DisagreementId = d.DisagreementId, By = As("oakfield-school"), Reason = "not mine" }).ResponseAsync);
-        Assert.Equal(StatusCode.PermissionDenied, escalate.StatusCode);
+        Assert.Equal(StatusCode.NotFound, escalate.StatusCode);
         var list = await hub.Escalations.ListDisagreementsAsync(new ListDisagreementsRequest { AgencyCode = "oakfield-school" });
         Assert.DoesNotContain(list.Disagreements, x => x.DisagreementId == d.DisagreementId);
         var mine = await hub.Escalations.ListDisagreementsAsync(new ListDisagreementsRequest { AgencyCode = "leics-socialcare", ChildFileId = child });

@@ -62,12 +62,7 @@ public sealed class OpenDisagreementHandler(
         }
 
         if (c.ChildFileIds is not { Count: > 0 }) errors.Add("child_file_ids", "at least one child file is required");
-        else
-        {
-            var known = await db.ChildFiles.Where(f => c.ChildFileIds.Contains(f.Id)).Select(f => f.Id).ToListAsync(cancellationToken);
-            foreach (var (id, i) in c.ChildFileIds.Select((id, i) => (id, i)).Where(x => !known.Contains(x.id)))
-                errors.Add($"child_file_ids[{i}]", $"'{id}' is not a child file on the hub");
-        }
+        // A file that does not exist is refused below as one the agency is not party to: the same answer (NOT_FOUND).
 
         var area = DisagreementValidation.Area(errors, c.Area);
         if (!Enum.IsDefined(c.HarmLevel)) errors.Add("harm_level", "must be STANDARD, SIGNIFICANT_HARM or IMMINENT_HARM");
