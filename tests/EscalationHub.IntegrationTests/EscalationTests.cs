@@ -106,15 +106,18 @@ public sealed class EscalationTests(EmbeddedHub fixture) : IClassFixture<Embedde
     public async Task Opening_about_an_unknown_child_file_is_refused_naming_the_field_and_stores_nothing()
     {
         var before = hub.Count("Disagreements");
-        var request = Open("CF-NOSUCHFILE");
-        request.RespondingAgencyCodes.Add("atlantis-police");
+        var invalid = Open("CF-NOSUCHFILE");
+        invalid.RespondingAgencyCodes.Add("atlantis-police");
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => hub.Escalations.OpenDisagreementAsync(request).ResponseAsync);
+        var error = await Assert.ThrowsAsync<RpcException>(() => hub.Escalations.OpenDisagreementAsync(invalid).ResponseAsync);
+        // A file the hub does not have is answered as one the agency is not party to (NOT_FOUND): it never tells
+        // whether a child file id exists.
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => hub.Escalations.OpenDisagreementAsync(Open("CF-NOSUCHFILE")).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         var fields = error.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations.Select(v => v.Field).ToList();
-        Assert.Contains("child_file_ids[0]", fields);
         Assert.Contains("responding_agency_codes[1]", fields);
+        Assert.Equal((StatusCode.NotFound, "child_file_ids[0]: no child file 'CF-NOSUCHFILE' that uhl-health is party to"), (unknown.StatusCode, unknown.Status.Detail));
         Assert.Equal(before, hub.Count("Disagreements"));
     }
 
