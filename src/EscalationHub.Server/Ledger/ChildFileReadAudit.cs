@@ -3,6 +3,7 @@ using EscalationHub.Ledger;
 using EscalationHub.Server.Grpc;
 using EscalationHub.Server.Operations;
 using EscalationHub.Server.Store;
+using Microsoft.EntityFrameworkCore;
 using Grpc.Core;
 using V1 = EscalationHub.Contracts.V1;
 
@@ -102,6 +103,11 @@ public sealed class ChildFileReadAudit(HubUnitOfWork unitOfWork, LedgerWriter le
         ledger.Append(key.ChildFileId, null, EntryType, key.AgencyCode, key.Role, now,
             new ChildFileReadPayload(key.Call, key.Purpose, tally.Cases, null, tally.Reads, tally.FirstReadAt, tally.LastReadAt));
     }
+
+    /// <summary>A file's audit entries, oldest first, through the (ChildFileId, Sequence) index: the cost follows the
+    /// file, not the log.</summary>
+    public static IQueryable<LedgerEntryRecord> EntriesOf(HubDbContext db, string childFileId) =>
+        db.LedgerEntries.AsNoTracking().Where(e => e.ChildFileId == childFileId && e.EntryType == EntryType).OrderBy(e => e.Sequence);
 
     /// <summary>A read refused to an agency that is not party: no entry (nothing was read), a warning for operators.</summary>
     public void Refused(string call, string agencyCode, string reason)

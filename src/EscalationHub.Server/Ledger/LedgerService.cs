@@ -69,9 +69,7 @@ public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, Age
 
         var ct = context.CancellationToken;
         await RequirePartyAsync(call, request.ChildFileId, request.AgencyCode, ct);
-        var rows = await db.LedgerEntries.AsNoTracking()
-            .Where(e => e.ChildFileId == request.ChildFileId && e.EntryType == ChildFileReadAudit.EntryType)
-            .OrderBy(e => e.Sequence).Select(e => new { e.Sequence, e.EntryBytes }).ToListAsync(ct);
+        var rows = await ChildFileReadAudit.EntriesOf(db, request.ChildFileId).Select(e => new { e.Sequence, e.EntryBytes }).ToListAsync(ct);
         var reply = new V1.ChildFileReads { ChildFileId = request.ChildFileId };
         foreach (var row in rows)
         {
