@@ -8,7 +8,8 @@ public enum Access
 {
     /// <summary>No certificate needed: the health service only.</summary>
     Anyone,
-    /// <summary>An agency certificate; what the agency may see is then checked against the case (party or not).</summary>
+    /// <summary>An agency certificate (or, where the policy says so, the agency's replication identity); what the agency
+    /// may see is then checked against the case (party or not).</summary>
     Agency,
     /// <summary>An operator certificate: flow metadata, never identities or free text.</summary>
     Operator,
@@ -16,9 +17,10 @@ public enum Access
     AnyCertificate,
 }
 
-/// <summary>A method's policy: who may call it, and the request field (a dotted path) that names the calling agency,
-/// which the hub checks against (or fills from) the certificate.</summary>
-public sealed record MethodPolicy(Access Access, string? CallerField = null);
+/// <summary>A method's policy: who may call it, the request field (a dotted path) that names the calling agency, which
+/// the hub checks against (or fills from) the certificate, and whether an agency's replication identity may call it
+/// too (the ledger's read and proof methods only: a replica never acts).</summary>
+public sealed record MethodPolicy(Access Access, string? CallerField = null, bool Replica = false);
 
 /// <summary>
 /// The authorization table of the hub's gRPC edge: every method the hub serves has one entry; a method without one
@@ -47,14 +49,17 @@ public static class CallerPolicies
         ["/escalationhub.v1.Escalations/ListDisagreements"] = new(Access.Agency, "agency_code"),
         ["/escalationhub.v1.Escalations/WatchDisagreement"] = new(Access.Agency, "agency_code"),
 
-        ["/escalationhub.v1.Ledger/GetChildFile"] = new(Access.Agency, "agency_code"),
+        // Purpose REPLICATION is for the agency's replication identity alone, and that identity reads for nothing else
+        // (checked by the Ledger service, which sees the purpose).
+        ["/escalationhub.v1.Ledger/GetChildFile"] = new(Access.Agency, "agency_code", Replica: true),
         ["/escalationhub.v1.Ledger/ListChildFileReads"] = new(Access.Agency, "agency_code"),
-        // Hashes, signatures and public keys only: any agency may check the log; nothing here names a child.
-        ["/escalationhub.v1.Ledger/GetLatestTreeHead"] = new(Access.Agency),
-        ["/escalationhub.v1.Ledger/GetInclusionProof"] = new(Access.Agency),
-        ["/escalationhub.v1.Ledger/GetConsistencyProof"] = new(Access.Agency),
-        ["/escalationhub.v1.Ledger/GetHubPublicKey"] = new(Access.Agency),
-        ["/escalationhub.v1.Ledger/GetAgencyKeys"] = new(Access.Agency), // agency_code there is whose keys, not the caller
+        // Hashes, signatures and public keys only: any registered agency (and its replica) may check the log; nothing
+        // here names a child.
+        ["/escalationhub.v1.Ledger/GetLatestTreeHead"] = new(Access.Agency, Replica: true),
+        ["/escalationhub.v1.Ledger/GetInclusionProof"] = new(Access.Agency, Replica: true),
+        ["/escalationhub.v1.Ledger/GetConsistencyProof"] = new(Access.Agency, Replica: true),
+        ["/escalationhub.v1.Ledger/GetHubPublicKey"] = new(Access.Agency, Replica: true),
+        ["/escalationhub.v1.Ledger/GetAgencyKeys"] = new(Access.Agency, Replica: true), // agency_code there is whose keys, not the caller
 
         ["/grpc.health.v1.Health/Check"] = new(Access.Anyone),
         ["/grpc.health.v1.Health/Watch"] = new(Access.Anyone),

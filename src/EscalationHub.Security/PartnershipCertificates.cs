@@ -24,7 +24,7 @@ public static class PartnershipCertificates
 
     public static X509Certificate2 IssueClient(X509Certificate2 ca, CallerIdentity identity, DateTimeOffset notBefore, DateTimeOffset notAfter)
     {
-        var role = identity.Role == CallerRole.Agency ? "agency" : "operator";
+        var role = identity.Role switch { CallerRole.Agency => "agency", CallerRole.Replica => "replica", _ => "operator" };
         var san = new SubjectAlternativeNameBuilder();
         san.AddUri(new Uri(identity.Uri));
         return Issue(ca, $"CN={Escape(identity.Name)}, OU={role}, O=EscalationHub partnership", san, ClientAuthOid, notBefore, notAfter);

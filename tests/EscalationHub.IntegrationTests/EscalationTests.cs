@@ -92,10 +92,10 @@ public sealed class EscalationTests(EmbeddedHub fixture) : IClassFixture<Embedde
 
         var get = await Assert.ThrowsAsync<RpcException>(() =>
             hub.Escalations.GetDisagreementAsync(new GetDisagreementRequest { DisagreementId = d.DisagreementId, AgencyCode = "oakfield-school" }).ResponseAsync);
-        Assert.Equal(StatusCode.PermissionDenied, get.StatusCode);
+        Assert.Equal(StatusCode.NotFound, get.StatusCode); // as for an id that does not exist
         var escalate = await Assert.ThrowsAsync<RpcException>(() => hub.Escalations.EscalateDisagreementAsync(
             new EscalateDisagreementRequest { DisagreementId = d.DisagreementId, By = As("oakfield-school"), Reason = "not mine" }).ResponseAsync);
-        Assert.Equal(StatusCode.PermissionDenied, escalate.StatusCode);
+        Assert.Equal(StatusCode.NotFound, escalate.StatusCode);
         var list = await hub.Escalations.ListDisagreementsAsync(new ListDisagreementsRequest { AgencyCode = "oakfield-school" });
         Assert.DoesNotContain(list.Disagreements, x => x.DisagreementId == d.DisagreementId);
         var mine = await hub.Escalations.ListDisagreementsAsync(new ListDisagreementsRequest { AgencyCode = "leics-socialcare", ChildFileId = child });
@@ -106,15 +106,18 @@ public sealed class EscalationTests(EmbeddedHub fixture) : IClassFixture<Embedde
     public async Task Opening_about_an_unknown_child_file_is_refused_naming_the_field_and_stores_nothing()
     {
         var before = hub.Count("Disagreements");
-        var request = Open("CF-NOSUCHFILE");
-        request.RespondingAgencyCodes.Add("atlantis-police");
+        var invalid = Open("CF-NOSUCHFILE");
+        invalid.RespondingAgencyCodes.Add("atlantis-police");
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => hub.Escalations.OpenDisagreementAsync(request).ResponseAsync);
+        var error = await Assert.ThrowsAsync<RpcException>(() => hub.Escalations.OpenDisagreementAsync(invalid).ResponseAsync);
+        // A file the hub does not have is answered as one the agency is not party to (NOT_FOUND): it never tells
+        // whether a child file id exists.
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => hub.Escalations.OpenDisagreementAsync(Open("CF-NOSUCHFILE")).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         var fields = error.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations.Select(v => v.Field).ToList();
-        Assert.Contains("child_file_ids[0]", fields);
         Assert.Contains("responding_agency_codes[1]", fields);
+        Assert.Equal((StatusCode.NotFound, "child_file_ids[0]: no child file 'CF-NOSUCHFILE' that uhl-health is party to"), (unknown.StatusCode, unknown.Status.Detail));
         Assert.Equal(before, hub.Count("Disagreements"));
     }
 

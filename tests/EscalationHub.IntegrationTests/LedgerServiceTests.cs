@@ -55,14 +55,14 @@ public sealed class LedgerServiceTests : IClassFixture<EmbeddedHub>
     }
 
     [Fact]
-    public async Task An_agency_not_party_to_the_child_file_is_refused_with_permission_denied()
+    public async Task An_agency_not_party_to_the_child_file_is_told_there_is_no_such_file()
     {
         var concern = await RaiseAndWaitForDecisionAsync();
 
         var refused = await Assert.ThrowsAsync<RpcException>(() =>
             ledger.GetChildFileAsync(new GetChildFileRequest { ChildFileId = concern.ChildFileId, AgencyCode = "leics-police" }).ResponseAsync);
 
-        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.Equal(StatusCode.NotFound, refused.StatusCode);
     }
 
     [Fact]

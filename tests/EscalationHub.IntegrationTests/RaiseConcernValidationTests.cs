@@ -117,11 +117,11 @@ public sealed class RaiseConcernValidationTests(EmbeddedHub fixture) : IClassFix
         Assert.Equal(concern.ConcernId, (await hub.Concerns.GetConcernAsync(new GetConcernRequest { ConcernId = concern.ConcernId, AgencyCode = "leics-socialcare" })).ConcernId);
         var get = await Assert.ThrowsAsync<RpcException>(() =>
             hub.Concerns.GetConcernAsync(new GetConcernRequest { ConcernId = concern.ConcernId, AgencyCode = "leics-police" }).ResponseAsync);
-        Assert.Equal(StatusCode.PermissionDenied, get.StatusCode);
+        Assert.Equal(StatusCode.NotFound, get.StatusCode); // as for an id that does not exist
         Assert.DoesNotContain("Amelia", get.Status.Detail);
         using var watch = hub.Concerns.WatchConcern(new WatchConcernRequest { ConcernId = concern.ConcernId, AgencyCode = "oakfield-school" });
         var stream = await Assert.ThrowsAsync<RpcException>(() => watch.ResponseStream.MoveNext(CancellationToken.None));
-        Assert.Equal(StatusCode.PermissionDenied, stream.StatusCode);
+        Assert.Equal(StatusCode.NotFound, stream.StatusCode);
     }
 
     [Fact]

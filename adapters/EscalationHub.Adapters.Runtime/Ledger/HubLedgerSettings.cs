@@ -16,6 +16,22 @@ public sealed class HubLedgerSettings
     /// <summary>The client certificate's private key (PEM), when not beside it; "{agency}" is replaced too.</summary>
     public string? ClientKey { get; set; }
 
+    /// <summary>The agency's replication identity for the hub (SAN urn:escalationhub:replica:&lt;code&gt;, issued by
+    /// <c>hubctl certs replica</c>): the only certificate the hub lets read child files with purpose REPLICATION, and
+    /// one that cannot act. "{agency}" is replaced as in ClientCertificate. Default: replica-{agency}.crt in
+    /// ClientCertificate's folder.</summary>
+    public string? ReplicationCertificate { get; set; }
+
+    /// <summary>The replication certificate's private key (PEM), when not beside it; "{agency}" is replaced too.</summary>
+    public string? ReplicationKey { get; set; }
+
+    /// <summary>The replication certificate's path for an agency: as set, or replica-&lt;code&gt;.crt beside the client
+    /// certificate; null when neither is set.</summary>
+    public string? ReplicationCertificateFor(string agencyCode) =>
+        !string.IsNullOrWhiteSpace(ReplicationCertificate) ? ReplicationCertificate.Replace("{agency}", agencyCode)
+        : string.IsNullOrWhiteSpace(ClientCertificate) ? null
+        : Path.Combine(Path.GetDirectoryName(ClientCertificate) ?? "", $"replica-{agencyCode}.crt");
+
     /// <summary>The partnership CA (PEM): the hub's server certificate must chain to it.</summary>
     public string? CaCertificate { get; set; }
 

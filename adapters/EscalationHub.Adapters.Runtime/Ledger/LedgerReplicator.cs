@@ -48,19 +48,21 @@ public sealed class LedgerReplicator(
             logger.LogWarning("Hub:Address is not set: this adapter keeps no verified copy of its child files");
             return;
         }
-        if (string.IsNullOrWhiteSpace(settings.ClientCertificate) || string.IsNullOrWhiteSpace(settings.CaCertificate))
+        if (ledgers.All.Select(l => settings.ReplicationCertificateFor(l.AgencyCode)).Any(string.IsNullOrWhiteSpace) || string.IsNullOrWhiteSpace(settings.CaCertificate))
         {
-            logger.LogWarning("Hub:ClientCertificate or Hub:CaCertificate is not set: the hub answers no ledger call without the agency's certificate");
+            logger.LogWarning("Hub:ReplicationCertificate (or Hub:ClientCertificate, beside which it is looked for) or Hub:CaCertificate is not set: " +
+                              "the hub answers no replication read without the agency's replication certificate");
             return;
         }
-        // One channel per hosted agency, each presenting that agency's certificate: the hub takes the caller from it.
+        // One channel per hosted agency, each presenting that agency's replication identity: the hub takes the caller
+        // from it, lets only it read with purpose REPLICATION, and gives it its own rate budget.
         using var ca = CertificateFiles.LoadCertificate(settings.CaCertificate);
         var channels = new Dictionary<string, GrpcChannel>();
         var clients = new Dictionary<string, V1.Ledger.LedgerClient>();
         foreach (var ledger in ledgers.All)
         {
-            var certificate = CertificateFiles.LoadWithKey(settings.ClientCertificate.Replace("{agency}", ledger.AgencyCode),
-                settings.ClientKey?.Replace("{agency}", ledger.AgencyCode) is { Length: > 0 } key ? key : null);
+            var certificate = CertificateFiles.LoadWithKey(settings.ReplicationCertificateFor(ledger.AgencyCode)!,
+                settings.ReplicationKey?.Replace("{agency}", ledger.AgencyCode) is { Length: > 0 } key ? key : null);
             var channel = HubChannels.Create(settings.Address, certificate, ca);
             channels[ledger.AgencyCode] = channel;
             clients[ledger.AgencyCode] = new V1.Ledger.LedgerClient(channel.Intercept(new DefaultDeadline(TimeSpan.FromSeconds(30))));
@@ -122,15 +124,16 @@ public sealed class LedgerReplicator(
         V1.ChildFileRecord file;
         try
         {
-            // Audited by the hub when it discloses entries this agency has not been shown before.
+            // Audited by the hub like every read (coalesced: one entry per window for this replica's re-checks).
             file = await client.GetChildFileAsync(new V1.GetChildFileRequest
             {
                 ChildFileId = childFileId, AgencyCode = ledger.AgencyCode, Purpose = V1.ReadPurpose.Replication, ReaderRole = "ledger replica",
             }, cancellationToken: cancellationToken);
         }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.PermissionDenied)
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.PermissionDenied)
         {
-            logger.LogWarning("{Agency}: the hub says it is not party to child file {ChildFile}", ledger.AgencyCode, childFileId);
+            // NOT_FOUND: no such file or not party (the hub answers both alike); PERMISSION_DENIED: not a replication identity.
+            logger.LogWarning("{Agency}: the hub refuses child file {ChildFile}: {Detail}", ledger.AgencyCode, childFileId, ex.Status.Detail);
             return false;
         }
 

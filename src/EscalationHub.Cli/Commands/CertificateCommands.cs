@@ -7,9 +7,9 @@ using Spectre.Console;
 namespace EscalationHub.Cli.Commands;
 
 /// <summary>
-/// hubctl certs: the partnership CA's work. <c>ca</c> makes a CA; <c>server</c> the hub's certificate; <c>agency</c> and
-/// <c>operator</c> client certificates (identity in the SAN URI urn:escalationhub:agency:&lt;code&gt; or
-/// urn:escalationhub:operator:&lt;name&gt;); <c>revoke</c> adds a certificate to revoked.txt, which the hub re-reads
+/// hubctl certs: the partnership CA's work. <c>ca</c> makes a CA; <c>server</c> the hub's certificate; <c>agency</c>,
+/// <c>replica</c> and <c>operator</c> client certificates (identity in the SAN URI urn:escalationhub:agency:&lt;code&gt;,
+/// urn:escalationhub:replica:&lt;code&gt; or urn:escalationhub:operator:&lt;name&gt;); <c>revoke</c> adds a certificate to revoked.txt, which the hub re-reads
 /// within a second; <c>show</c> prints what a certificate says. Files go to the CA's directory (--dir) as name.crt and
 /// name.key (owner-only), the layout the hub's Tls settings and compose/certs use.
 /// </summary>
@@ -26,7 +26,7 @@ public static class CertificateCommands
 
     public static Command Create()
     {
-        var command = new Command("certs", "The partnership's certificates: make a CA, issue the hub's, an agency's or an operator's, revoke, show");
+        var command = new Command("certs", "The partnership's certificates: make a CA, issue the hub's, an agency's, an agency's replication identity's or an operator's, revoke, show");
         command.Options.Add(Dir);
         command.Subcommands.Add(CreateCa());
         command.Subcommands.Add(Issue("server", "The hub's server certificate (hub.crt/.key) for the given host names and addresses",
@@ -35,6 +35,9 @@ public static class CertificateCommands
         command.Subcommands.Add(Issue("agency", "An agency's client certificate (agency-<code>.crt/.key)",
             new Argument<string[]>("agency-code") { Description = "The agency's registered code", Arity = ArgumentArity.ExactlyOne },
             (ca, code, notBefore, notAfter) => (CertificateDirectory.AgencyFileName(code[0]), PartnershipCertificates.IssueClient(ca, CallerIdentity.Agency(code[0]), notBefore, notAfter))));
+        command.Subcommands.Add(Issue("replica", "An agency's replication identity (replica-<code>.crt/.key): its ledger replica reads the agency's child files with purpose REPLICATION and checks proofs; it cannot act",
+            new Argument<string>("agency-code") { Description = "The agency's registered code" },
+            (ca, code, notBefore, notAfter) => (CertificateDirectory.ReplicaFileName(code), PartnershipCertificates.IssueClient(ca, CallerIdentity.Replica(code), notBefore, notAfter))));
         command.Subcommands.Add(Issue("operator", "An operator's client certificate (operator-<name>.crt/.key): Operations only",
             new Argument<string[]>("name") { Description = "The operator's name (lower-case letters, digits, '-', '.', '_')", Arity = ArgumentArity.ExactlyOne },
             (ca, name, notBefore, notAfter) => (CertificateDirectory.OperatorFileName(name[0]), PartnershipCertificates.IssueClient(ca, CallerIdentity.Operator(name[0]), notBefore, notAfter))));
@@ -63,16 +66,17 @@ public static class CertificateCommands
         return command;
     }
 
-    private static Command Issue(string verb, string description, Argument<string[]> argument,
-        Func<X509Certificate2, string[], DateTimeOffset, DateTimeOffset, (string File, X509Certificate2 Certificate)> issue)
+    private static Command Issue<T>(string verb, string description, Argument<T> argument,
+        Func<X509Certificate2, T, DateTimeOffset, DateTimeOffset, (string File, X509Certificate2 Certificate)> issue)
     {
         var command = new Command(verb, description) { argument, Days };
         command.SetAction(parse => Run(() =>
         {
             var dir = parse.GetValue(Dir)!;
             var values = parse.GetValue(argument)!;
-            if (verb != "server" && !CallerIdentity.IsValidName(values[0]))
-                throw new ArgumentException($"'{values[0]}': use 1..64 lower-case letters, digits, '-', '.' or '_'");
+            var name = values switch { string one => one, string[] many when verb != "server" => many[0], _ => null };
+            if (name is not null && !CallerIdentity.IsValidName(name))
+                throw new ArgumentException($"'{name}': use 1..64 lower-case letters, digits, '-', '.' or '_'");
             using var ca = CertificateFiles.LoadWithKey(CertificateFiles.CertificatePath(dir, "ca"));
             var now = DateTimeOffset.UtcNow;
             var (file, certificate) = issue(ca, values, now.AddMinutes(-5), now.AddDays(parse.GetValue(Days)));

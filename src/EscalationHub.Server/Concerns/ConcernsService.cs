@@ -75,7 +75,8 @@ public sealed class ConcernsService(
         }
     }
 
-    /// <summary>Need to know: only the raising and the addressed agency read a concern. A refusal is reported to operators.</summary>
+    /// <summary>Need to know: only the raising and the addressed agency read a concern; anyone else is told it does not
+    /// exist (NOT_FOUND, as for an unknown id). A refusal is reported to operators.</summary>
     private async Task<Concern> LoadForPartyAsync(string call, string concernId, string agencyCode, CancellationToken cancellationToken) =>
         await audit.AuthorizeAsync(call, agencyCode, () => LoadForPartyAsync(concernId, agencyCode, cancellationToken));
 
@@ -84,10 +85,10 @@ public sealed class ConcernsService(
         var id = ParseConcernId(concernId);
         if (string.IsNullOrWhiteSpace(agencyCode) || agencies.Find(agencyCode) is null)
             throw FieldErrors.Single(StatusCode.InvalidArgument, "agency_code", $"'{agencyCode}' is not a registered agency");
-        var concern = await db.Concerns.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken)
-            ?? throw new RpcException(new Status(StatusCode.NotFound, $"concern_id: no concern {concernId}"));
-        if (concern.RaisedByAgency != agencyCode && concern.AddressedToAgency != agencyCode)
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"agency '{agencyCode}' is neither the raising nor the addressed agency of this concern"));
+        // An unknown id and a concern of other agencies get the same answer: it must not tell whether the id exists.
+        var concern = await db.Concerns.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        if (concern is null || (concern.RaisedByAgency != agencyCode && concern.AddressedToAgency != agencyCode))
+            throw new RpcException(new Status(StatusCode.NotFound, $"concern_id: no concern '{concernId}' that {agencyCode} is party to"));
         return concern;
     }
 

@@ -27,12 +27,15 @@ public sealed class EscalationOptions
 
 public sealed class DisagreementNotFoundException(string id) : Exception($"no disagreement {id}");
 
-public sealed class NotAPartyException(string agency, string id) : Exception($"agency '{agency}' is not a party to disagreement {id}");
+/// <summary>An agency acted on or read a disagreement it is not party to, or one that does not exist: the two get the
+/// same answer (NOT_FOUND), so it never tells whether an id exists.</summary>
+public sealed class NotAPartyException(string agency, string id) : Exception($"disagreement_id: no disagreement '{id}' that {agency} is party to");
 
 /// <summary>An agency may open a disagreement only about children whose files it already holds (a concern it raised
-/// or received, or another disagreement): otherwise naming a child file would make it a party and open the file.</summary>
+/// or received, or another disagreement): otherwise naming a child file would make it a party and open the file. A
+/// file that does not exist gets the same answer (NOT_FOUND).</summary>
 public sealed class NotPartyToChildFileException(string agency, string childFileId, int index)
-    : Exception($"child_file_ids[{index}]: agency '{agency}' is not party to child file {childFileId}");
+    : Exception($"child_file_ids[{index}]: no child file '{childFileId}' that {agency} is party to");
 
 /// <summary>Loads a disagreement, applies a domain transition and stages the result in the current unit of work
 /// (<see cref="HubUnitOfWork"/>, which group-commits it): the new state, its events, a notice for every party (and
@@ -57,9 +60,8 @@ public sealed class DisagreementStore(
         Func<Disagreement, DateTimeOffset, IReadOnlyList<DisagreementEvent>> transition,
         CancellationToken cancellationToken)
     {
-        var (row, disagreement) = await LoadAsync(disagreementId, cancellationToken);
-        if (acting is not null && disagreement.State.Parties.All(p => p.AgencyCode != acting.AgencyCode))
-            throw new NotAPartyException(acting.AgencyCode, disagreementId);
+        var (row, disagreement) = acting is null ? await LoadAsync(disagreementId, cancellationToken)
+            : await LoadForPartyAsync(disagreementId, acting.AgencyCode, cancellationToken);
 
         var now = clock.GetUtcNow();
         var events = transition(disagreement, now);
@@ -73,6 +75,16 @@ public sealed class DisagreementStore(
     {
         var row = await db.Disagreements.SingleOrDefaultAsync(d => d.Id == id, cancellationToken) ?? throw new DisagreementNotFoundException(id);
         return (row, Rehydrate(row));
+    }
+
+    /// <summary>Loads a disagreement for one of its parties; an unknown id and a disagreement of others are both
+    /// <see cref="NotAPartyException"/>.</summary>
+    public async Task<(DisagreementRow Row, Disagreement Disagreement)> LoadForPartyAsync(string id, string agencyCode, CancellationToken cancellationToken)
+    {
+        var row = await db.Disagreements.SingleOrDefaultAsync(d => d.Id == id, cancellationToken) ?? throw new NotAPartyException(agencyCode, id);
+        var disagreement = Rehydrate(row);
+        if (disagreement.State.Parties.All(p => p.AgencyCode != agencyCode)) throw new NotAPartyException(agencyCode, id);
+        return (row, disagreement);
     }
 
     public Disagreement Rehydrate(DisagreementRow row) =>

@@ -118,7 +118,8 @@ public sealed class EscalationsService(IServiceProvider services, HubUnitOfWork 
     private static IEnumerable<(string ChildFileId, string? CaseId)> Reads(DisagreementState state) =>
         state.ChildFileIds.Select(file => (file, (string?)state.Id));
 
-    /// <summary>Need to know: only a party reads a disagreement. A refusal is reported to operators.</summary>
+    /// <summary>Need to know: only a party reads a disagreement; anyone else is told it does not exist (NOT_FOUND, as
+    /// for an unknown id). A refusal is reported to operators.</summary>
     private Task<(DisagreementRow, Disagreement)> LoadForPartyAsync(string call, string id, string agencyCode, CancellationToken cancellationToken) =>
         audit.AuthorizeAsync(call, agencyCode, () => LoadForPartyAsync(id, agencyCode, cancellationToken));
 
@@ -126,9 +127,7 @@ public sealed class EscalationsService(IServiceProvider services, HubUnitOfWork 
     {
         RequireAgency(agencyCode, "agency_code");
         if (string.IsNullOrWhiteSpace(id)) throw FieldErrors.Single(StatusCode.InvalidArgument, "disagreement_id", "is required");
-        var (row, disagreement) = await store.LoadAsync(id, cancellationToken);
-        if (disagreement.State.Parties.All(p => p.AgencyCode != agencyCode)) throw new NotAPartyException(agencyCode, id);
-        return (row, disagreement);
+        return await store.LoadForPartyAsync(id, agencyCode, cancellationToken);
     }
 
     private void RequireAgency(string code, string field)
@@ -146,11 +145,16 @@ public sealed class EscalationsService(IServiceProvider services, HubUnitOfWork 
     {
         if (requestId.Length > 100) throw FieldErrors.Single(StatusCode.InvalidArgument, "request_id", "must be at most 100 characters");
         var handler = services.GetRequiredService<THandler>();
+        var replayed = false;
         var disagreement = await unitOfWork.ExecuteAsync(async ct =>
         {
             if (requestId == "") return await change(handler, ct);
             var id = RequestMessageId(by?.AgencyCode ?? "", disagreementId, requestId);
-            if (await db.Inbox.AnyAsync(i => i.MessageId == id, ct)) return (await store.LoadAsync(disagreementId, ct)).Disagreement;
+            if (await db.Inbox.AnyAsync(i => i.MessageId == id, ct))
+            {
+                replayed = true;
+                return (await store.LoadForPartyAsync(disagreementId, by?.AgencyCode ?? "", ct)).Disagreement;
+            }
             try
             {
                 db.Inbox.Add(new InboxMessage { MessageId = id, MessageType = $"grpc:{typeof(THandler).Name}", ProcessedAt = clock.GetUtcNow() });
@@ -164,6 +168,14 @@ public sealed class EscalationsService(IServiceProvider services, HubUnitOfWork 
                 throw;
             }
         }, context.CancellationToken);
+        if (replayed)
+        {
+            // A replay changes nothing but answers with the whole disagreement: a read, audited like any other.
+            var reader = ChildFileReader.From(by?.AgencyCode ?? "", V1.ReadPurpose.CaseWork, by?.Role);
+            await audit.RecordAsync(reader, $"Escalations/{context.Method[(context.Method.LastIndexOf('/') + 1)..]} (replayed request_id)",
+                Reads(disagreement.State), context.CancellationToken);
+            return View(disagreement);
+        }
         store.AfterCommit(disagreement.Id);
         return View(disagreement);
     }

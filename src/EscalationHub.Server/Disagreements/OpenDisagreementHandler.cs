@@ -61,14 +61,9 @@ public sealed class OpenDisagreementHandler(
             }
         }
 
-        var childFilesWithinCount = errors.WithinCount("child_file_ids", c.ChildFileIds);
+        _ = errors.WithinCount("child_file_ids", c.ChildFileIds);
         if (c.ChildFileIds is not { Count: > 0 }) errors.Add("child_file_ids", "at least one child file is required");
-        else if (childFilesWithinCount)
-        {
-            var known = await db.ChildFiles.Where(f => c.ChildFileIds.Contains(f.Id)).Select(f => f.Id).ToListAsync(cancellationToken);
-            foreach (var (id, i) in c.ChildFileIds.Select((id, i) => (id, i)).Where(x => !known.Contains(x.id)))
-                errors.Add($"child_file_ids[{i}]", $"'{id}' is not a child file on the hub");
-        }
+        // A file that does not exist is refused below as one the agency is not party to: the same answer (NOT_FOUND).
 
         var area = DisagreementValidation.Area(errors, c.Area);
         if (!Enum.IsDefined(c.HarmLevel)) errors.Add("harm_level", "must be STANDARD, SIGNIFICANT_HARM or IMMINENT_HARM");

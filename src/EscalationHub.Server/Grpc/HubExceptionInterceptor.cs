@@ -40,8 +40,9 @@ public sealed class HubExceptionInterceptor : Interceptor
         InvalidCommandException invalid => invalid.Errors.ToRpcException(),
         IdempotencyKeyReusedException reused => FieldErrors.Single(StatusCode.AlreadyExists, "idempotency_key", reused.Message),
         DisagreementNotFoundException notFound => new RpcException(new Status(StatusCode.NotFound, $"disagreement_id: {notFound.Message}")),
-        NotAPartyException notParty => new RpcException(new Status(StatusCode.PermissionDenied, notParty.Message)),
-        NotPartyToChildFileException notParty => new RpcException(new Status(StatusCode.PermissionDenied, notParty.Message)),
+        // Not party and no such id are one answer: it must not tell whether the id exists.
+        NotAPartyException notParty => new RpcException(new Status(StatusCode.NotFound, notParty.Message)),
+        NotPartyToChildFileException notParty => new RpcException(new Status(StatusCode.NotFound, notParty.Message)),
         TransitionRefusedException refused => new RpcException(new Status(StatusCode.FailedPrecondition, refused.Reason)),
         _ => null,
     };

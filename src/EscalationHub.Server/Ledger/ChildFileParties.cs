@@ -7,6 +7,10 @@ namespace EscalationHub.Server.Ledger;
 /// the parties of the disagreements about the child.</summary>
 public static class ChildFileParties
 {
+    /// <summary>The answer to a file that does not exist and to a file the agency is not party to: the same, so that
+    /// it tells nothing of whether the id exists.</summary>
+    public static string NotFound(string childFileId, string agencyCode) => $"child_file_id: no child file '{childFileId}' that {agencyCode} is party to";
+
     public static async Task<bool> IsPartyAsync(HubDbContext db, string childFileId, string agencyCode, CancellationToken cancellationToken) =>
         await db.Concerns.AnyAsync(c => c.ChildFileId == childFileId
             && (c.RaisedByAgency == agencyCode || c.AddressedToAgency == agencyCode), cancellationToken)

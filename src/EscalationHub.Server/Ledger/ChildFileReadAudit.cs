@@ -3,8 +3,8 @@ using EscalationHub.Ledger;
 using EscalationHub.Server.Grpc;
 using EscalationHub.Server.Operations;
 using EscalationHub.Server.Store;
-using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
+using Grpc.Core;
 using V1 = EscalationHub.Contracts.V1;
 
 namespace EscalationHub.Server.Ledger;
@@ -43,62 +43,71 @@ public sealed record ChildFileReader(string AgencyCode, string Role, string Purp
 }
 
 /// <summary>The payload of a "child-file.read" entry: what was read and why. No content of what was read: the call,
-/// the purpose, the cases (opaque ids) and, for ledger reads, the last entry disclosed.</summary>
-public sealed record ChildFileReadPayload(string Call, string Purpose, IReadOnlyList<string> Cases, long? DisclosedThrough);
+/// the purpose, the cases (opaque ids), how many reads the entry covers and the first and last of them (entries are
+/// coalesced, see <see cref="ReadAuditWindows"/>). Entries written before coalescing have no count (one read) and
+/// may name the last entry a ledger read disclosed.</summary>
+public sealed record ChildFileReadPayload(string Call, string Purpose, IReadOnlyList<string> Cases, long? DisclosedThrough = null,
+    int? Reads = null, DateTimeOffset? FirstReadAt = null, DateTimeOffset? LastReadAt = null);
 
 /// <summary>
-/// Every read of a child file or of a case on it is audited in the ledger: one "child-file.read" entry per child
-/// file read, on that file, naming the reading agency and role, the call, the purpose and the cases. It is appended
-/// through the group commit (<see cref="HubUnitOfWork"/>), before anything is returned: a read whose audit entry
-/// cannot be committed is not answered. The entries are part of the file, so every agency holding it sees them (and
-/// its replica verifies them); nobody else does. A refused read is not a read: it leaves no entry, only a warning
-/// log and the counter escalationhub.reads.refused for operators (agency and call, no child's identity).
+/// Every read of a child file or of a case on it is audited in the ledger, with no exception: "child-file.read"
+/// entries on that file naming the reading agency and role, the call, the purpose, the cases and how many reads they
+/// cover. <see cref="RecordAsync"/> is the one place every kind of read goes through; <see cref="ReadAuditWindows"/>
+/// coalesces repeated reads (one entry per agency, role, purpose and call per window, with the count) so that no party
+/// can grow a file without bound. A read is answered only once an entry covering it in its window has committed
+/// through the group commit (<see cref="HubUnitOfWork"/>): a read whose audit cannot be committed is not answered.
+/// The entries are part of the file, so every agency holding it sees them (and its replica verifies them); nobody
+/// else does. A refused read is not a read: it leaves no entry, only a warning log and the counter
+/// escalationhub.reads.refused for operators (agency and call, no child's identity).
 /// </summary>
-public sealed class ChildFileReadAudit(HubUnitOfWork unitOfWork, LedgerWriter ledger, HubDbContext db, TimeProvider clock,
+public sealed class ChildFileReadAudit(HubUnitOfWork unitOfWork, LedgerWriter ledger, ReadAuditWindows windows, TimeProvider clock,
     ILogger<ChildFileReadAudit> logger)
 {
     public const string EntryType = "child-file.read";
 
     /// <summary>Records that <paramref name="reader"/> read the given cases (or, with a null case, the whole file) of
-    /// each child file, with one entry per file. Completes once the entries are committed.</summary>
-    public Task RecordAsync(ChildFileReader reader, string call, IEnumerable<(string ChildFileId, string? CaseId)> reads,
-        CancellationToken cancellationToken, long? disclosedThrough = null)
+    /// each child file. Completes once an entry covering the read of each file is committed.</summary>
+    public async Task RecordAsync(ChildFileReader reader, string call, IEnumerable<(string ChildFileId, string? CaseId)> reads,
+        CancellationToken cancellationToken)
     {
-        var byFile = reads.GroupBy(r => r.ChildFileId, StringComparer.Ordinal)
-            .Select(g => (File: g.Key, Cases: g.Select(r => r.CaseId).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList()))
+        var now = clock.GetUtcNow();
+        var admissions = reads.GroupBy(r => r.ChildFileId, StringComparer.Ordinal)
+            .Select(g => windows.Admit(new ReadKey(g.Key, reader.AgencyCode, reader.Role, reader.Purpose, call),
+                g.Select(r => r.CaseId).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(), now))
             .ToList();
-        if (byFile.Count == 0) return Task.CompletedTask;
-        return unitOfWork.ExecuteAsync(_ =>
+        var writes = admissions.Where(a => a.Tally is not null).ToList();
+        if (writes.Count > 0)
         {
-            var now = clock.GetUtcNow();
-            foreach (var (file, cases) in byFile)
-                ledger.Append(file, null, EntryType, reader.AgencyCode, reader.Role, now,
-                    new ChildFileReadPayload(call, reader.Purpose, cases, disclosedThrough));
-            return Task.CompletedTask;
-        }, cancellationToken);
-    }
-
-    /// <summary>The last entry of the file an audited <paramref name="call"/> already disclosed to this reader (the same
-    /// agency, role and purpose), or -1: so a person reading the file is audited even when the agency's replica has
-    /// already fetched the same entries.</summary>
-    public async Task<long> DisclosedThroughAsync(string childFileId, ChildFileReader reader, string call, CancellationToken cancellationToken)
-    {
-        var recent = await RecentReadsBy(db, childFileId, reader.AgencyCode).Take(200).ToListAsync(cancellationToken);
-        foreach (var bytes in recent)
-        {
-            var entry = LedgerEntry.Parse(bytes);
-            if (entry.AuthorRole == reader.Role && Decode(entry) is { DisclosedThrough: { } through } read && read.Call == call && read.Purpose == reader.Purpose)
-                return through;
+            try
+            {
+                await unitOfWork.ExecuteAsync(_ =>
+                {
+                    foreach (var write in writes) Stage(ledger, write.Tally!, now);
+                    return Task.CompletedTask;
+                }, cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                foreach (var write in writes) windows.Completed(write, ex);
+                throw;
+            }
+            foreach (var write in writes) windows.Completed(write, null);
         }
-        return -1;
+        foreach (var admission in admissions) await windows.CoveredAsync(admission);
     }
 
-    /// <summary>An agency's audited reads of one file, newest first, through the (ChildFileId, Sequence) index: the cost
-    /// follows the file, not the log.</summary>
-    public static IQueryable<byte[]> RecentReadsBy(HubDbContext db, string childFileId, string agencyCode) =>
-        db.LedgerEntries.AsNoTracking()
-            .Where(e => e.ChildFileId == childFileId && e.EntryType == EntryType && e.AuthorAgency == agencyCode)
-            .OrderByDescending(e => e.Sequence).Select(e => e.EntryBytes);
+    /// <summary>Stages one audit entry for a tally of reads (in a unit of work).</summary>
+    internal static void Stage(LedgerWriter ledger, ReadTally tally, DateTimeOffset now)
+    {
+        var key = tally.Key;
+        ledger.Append(key.ChildFileId, null, EntryType, key.AgencyCode, key.Role, now,
+            new ChildFileReadPayload(key.Call, key.Purpose, tally.Cases, null, tally.Reads, tally.FirstReadAt, tally.LastReadAt));
+    }
+
+    /// <summary>A file's audit entries, oldest first, through the (ChildFileId, Sequence) index: the cost follows the
+    /// file, not the log.</summary>
+    public static IQueryable<LedgerEntryRecord> EntriesOf(HubDbContext db, string childFileId) =>
+        db.LedgerEntries.AsNoTracking().Where(e => e.ChildFileId == childFileId && e.EntryType == EntryType).OrderBy(e => e.Sequence);
 
     /// <summary>A read refused to an agency that is not party: no entry (nothing was read), a warning for operators.</summary>
     public void Refused(string call, string agencyCode, string reason)
@@ -123,7 +132,7 @@ public sealed class ChildFileReadAudit(HubUnitOfWork unitOfWork, LedgerWriter le
 
 public static class ReadRefusals
 {
-    /// <summary>Runs an authorization step of a read; a refusal (PERMISSION_DENIED) is reported to operators as a
+    /// <summary>Runs an authorization step of a read; a refusal (NOT_FOUND or PERMISSION_DENIED) is reported to operators as a
     /// refused read and rethrown unchanged.</summary>
     public static async Task<T> AuthorizeAsync<T>(this ChildFileReadAudit audit, string call, string agencyCode, Func<Task<T>> authorize)
     {
@@ -131,7 +140,7 @@ public static class ReadRefusals
         {
             return await authorize();
         }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.PermissionDenied)
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.PermissionDenied or StatusCode.NotFound)
         {
             audit.Refused(call, agencyCode, ex.Status.Detail);
             throw;

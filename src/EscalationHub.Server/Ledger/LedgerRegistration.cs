@@ -13,6 +13,10 @@ public static class LedgerRegistration
         builder.Services.AddSingleton<LedgerCommits>();
         builder.Services.AddScoped<LedgerWriter>();
         builder.Services.AddScoped<ChildFileReadAudit>();
+        builder.Services.AddSingleton(builder.Configuration.GetSection(ReadAuditSettings.Section).Get<ReadAuditSettings>() ?? new ReadAuditSettings());
+        builder.Services.AddSingleton<ReadAuditWindows>();
+        // After the store's group commit, so it stops before it and writes the counted reads at stop.
+        builder.Services.AddHostedService<ReadAuditFlusher>();
         builder.Services.AddScoped<ApproveRecordHandler>();
         builder.Services.AddScoped<RegisterAgencyKeyHandler>();
         return builder;

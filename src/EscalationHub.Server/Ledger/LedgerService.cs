@@ -1,6 +1,8 @@
 using EscalationHub.Ledger;
+using EscalationHub.Security;
 using EscalationHub.Server.Agencies;
 using EscalationHub.Server.Clock;
+using EscalationHub.Server.Security;
 using EscalationHub.Server.Grpc;
 using EscalationHub.Server.Store;
 using Google.Protobuf;
@@ -29,6 +31,7 @@ public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, Age
         errors.ThrowIfAny();
         const string call = "Ledger/GetChildFile";
         var reader = ChildFileReader.From(request.AgencyCode, request.Purpose, request.ReaderRole);
+        RequireReplicationIdentityForReplication(request.Purpose, context);
 
         var ct = context.CancellationToken;
         await RequirePartyAsync(call, request.ChildFileId, request.AgencyCode, ct);
@@ -40,11 +43,8 @@ public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, Age
             .OrderBy(e => e.Sequence)
             .Select(e => new { e.Sequence, e.EntryBytes, e.EntryType, e.CaseId, e.AuthorAgency })
             .ToListAsync(ct);
-        // Audited when it discloses an entry this agency was not shown before; read-audit entries are not new content
-        // (else every re-check of a replica would be the news of the next one).
-        var content = rows.Where(r => r.EntryType != ChildFileReadAudit.EntryType).Select(r => r.Sequence).DefaultIfEmpty(-1).Max();
-        if (content >= 0 && content > await audit.DisclosedThroughAsync(request.ChildFileId, reader, call, ct))
-            await audit.RecordAsync(reader, call, [(request.ChildFileId, null)], ct, disclosedThrough: content);
+        // Every read is audited, whatever it returns (a repeat, nothing new, from_index past the end): coalesced.
+        await audit.RecordAsync(reader, call, [(request.ChildFileId, null)], ct);
         var reply = new V1.ChildFileRecord { ChildFileId = request.ChildFileId, TreeHead = ToProto(head) };
         foreach (var row in rows)
             reply.Entries.Add(new V1.LedgerEntry
@@ -72,9 +72,7 @@ public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, Age
 
         var ct = context.CancellationToken;
         await RequirePartyAsync(call, request.ChildFileId, request.AgencyCode, ct);
-        var rows = await db.LedgerEntries.AsNoTracking()
-            .Where(e => e.ChildFileId == request.ChildFileId && e.EntryType == ChildFileReadAudit.EntryType)
-            .OrderBy(e => e.Sequence).Select(e => new { e.Sequence, e.EntryBytes }).ToListAsync(ct);
+        var rows = await ChildFileReadAudit.EntriesOf(db, request.ChildFileId).Select(e => new { e.Sequence, e.EntryBytes }).ToListAsync(ct);
         var reply = new V1.ChildFileReads { ChildFileId = request.ChildFileId };
         foreach (var row in rows)
         {
@@ -89,6 +87,9 @@ public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, Age
                 Purpose = read.Purpose,
                 CaseIds = { read.Cases },
                 ReadAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(entry.RecordedAt),
+                ReadCount = read.Reads ?? 1,
+                FirstReadAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(read.FirstReadAt ?? entry.RecordedAt),
+                LastReadAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(read.LastReadAt ?? entry.RecordedAt),
             });
         }
         // The trail tells who holds the file: listing it is a read too (recorded after, so not in this answer).
@@ -96,12 +97,27 @@ public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, Age
         return reply;
     }
 
+    /// <summary>A file that does not exist and a file the agency is not party to get the same answer, so the answer
+    /// never tells whether an id exists.</summary>
     private async Task RequirePartyAsync(string call, string childFileId, string agencyCode, CancellationToken ct)
     {
         if (await ChildFileParties.IsPartyAsync(db, childFileId, agencyCode, ct)) return;
-        var reason = $"agency '{agencyCode}' is not party to child file {childFileId}";
+        var reason = ChildFileParties.NotFound(childFileId, agencyCode);
         audit.Refused(call, agencyCode, reason);
-        throw new RpcException(new Status(StatusCode.PermissionDenied, reason));
+        throw new RpcException(new Status(StatusCode.NotFound, reason));
+    }
+
+    /// <summary>Purpose REPLICATION only from the agency's replication identity, and that identity only for it: an
+    /// ordinary agency certificate cannot pass its reads off as machine replication, and a replica's certificate
+    /// cannot read as a person.</summary>
+    private static void RequireReplicationIdentityForReplication(V1.ReadPurpose purpose, ServerCallContext context)
+    {
+        var replica = context.Caller()?.Role == CallerRole.Replica;
+        if (purpose == V1.ReadPurpose.Replication && !replica)
+            throw new RpcException(new Status(StatusCode.PermissionDenied,
+                "purpose: REPLICATION is read only with the agency's replication identity (urn:escalationhub:replica:<code>)"));
+        if (replica && purpose != V1.ReadPurpose.Replication)
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "purpose: a replication identity reads only with purpose REPLICATION"));
     }
 
     public override async Task<V1.SignedTreeHead> GetLatestTreeHead(V1.GetLatestTreeHeadRequest request, ServerCallContext context) =>

@@ -1,4 +1,5 @@
 using EscalationHub.Security;
+using EscalationHub.Server.Agencies;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -13,7 +14,8 @@ namespace EscalationHub.Server.Security;
 /// from here on is the certificate's agency. A stream also takes a slot of its caller's stream cap and stays subject
 /// to its certificate while it is open (<see cref="OpenStreams"/>).
 /// </summary>
-public sealed class CallerInterceptor(ClientCertificateValidator validator, RequestRateLimits rateLimits, OpenStreams streams, ILogger<CallerInterceptor> logger)
+public sealed class CallerInterceptor(ClientCertificateValidator validator, RequestRateLimits rateLimits, OpenStreams streams,
+    AgencyDirectory agencies, ILogger<CallerInterceptor> logger)
     : Interceptor
 {
     public const string CallerItem = "escalationhub.caller";
@@ -57,15 +59,20 @@ public sealed class CallerInterceptor(ClientCertificateValidator validator, Requ
 
         if (caller is null)
             throw Refuse(context, StatusCode.Unauthenticated, "a client certificate issued by the partnership CA is required");
+        // A CA-signed certificate naming an agency this hub does not know gets nothing, proofs and reflection included.
+        if (caller.AgencyCode is { } code && agencies.Find(code) is null)
+            throw Refuse(context, StatusCode.PermissionDenied, $"agency '{code}' is not registered with this hub");
         var allowed = policy.Access switch
         {
-            Access.Agency => caller.Role == CallerRole.Agency,
+            Access.Agency => caller.Role == CallerRole.Agency || (caller.Role == CallerRole.Replica && policy.Replica),
             Access.Operator => caller.Role == CallerRole.Operator,
             _ => true,
         };
         if (!allowed)
             throw Refuse(context, StatusCode.PermissionDenied, policy.Access == Access.Operator
                 ? $"{caller} may not call {context.Method}: operators only"
+                : caller.Role == CallerRole.Replica
+                ? $"{caller} may not call {context.Method}: a replication identity only reads the ledger and its proofs"
                 : $"{caller} may not call {context.Method}: agencies only (operators see flow metadata through Operations)");
 
         // A unary call with no deadline could hold a request slot forever; streams (watches) end with their case or

@@ -20,6 +20,8 @@ public static class TlsRegistration
             // The embedded adapters call the hub's gRPC API as remote ones do, each with its own agency's certificate.
             builder.Configuration["Hub:CaCertificate"] ??= CertificateFiles.CertificatePath(directory, "ca");
             builder.Configuration["Hub:ClientCertificate"] ??= CertificateFiles.CertificatePath(directory, HubCertificates.AgencyFileName("{agency}"));
+            // Their ledger replicas read with each agency's replication identity (purpose REPLICATION is for it alone).
+            builder.Configuration["Hub:ReplicationCertificate"] ??= CertificateFiles.CertificatePath(directory, CertificateDirectory.ReplicaFileName("{agency}"));
         }
         var services = builder.Services;
         // Validity dates are checked against the real time: a moved deadline clock must not accept an expired certificate.
@@ -49,7 +51,7 @@ public static class TlsRegistration
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             if (certificates.DevelopmentDirectory is { } directory)
-                Console.WriteLine($"EscalationHub development certificates in {directory} (CA ca.crt; agency-<code>.crt/.key; operator-{HubCertificates.DevelopmentOperator}.crt/.key for hubctl)");
+                Console.WriteLine($"EscalationHub development certificates in {directory} (CA ca.crt; agency-<code>.crt/.key; replica-<code>.crt/.key for ledger replicas; operator-{HubCertificates.DevelopmentOperator}.crt/.key for hubctl)");
         });
         return app;
     }

@@ -47,6 +47,11 @@ public sealed class HubCallers(string address, string certificatesDirectory) : I
     public HubClients As(string agencyCode, bool defaultDeadline = true) =>
         Clients(Channel("agency:" + agencyCode, () => AgencyCertificate(agencyCode)), defaultDeadline);
 
+    /// <summary>Clients that present the agency's replication identity (replica-&lt;code&gt;.crt: its ledger replica).</summary>
+    public HubClients AsReplica(string agencyCode, bool defaultDeadline = true) =>
+        Clients(Channel("replica:" + agencyCode, () =>
+            CertificateFiles.LoadWithKey(CertificateFiles.CertificatePath(CertificatesDirectory, CertificateDirectory.ReplicaFileName(agencyCode)))), defaultDeadline);
+
     public HubClients AsOperator(bool defaultDeadline = true) => Clients(Channel("operator", () =>
         CertificateFiles.LoadWithKey(CertificateFiles.CertificatePath(CertificatesDirectory, CertificateDirectory.OperatorFileName(CertificateDirectory.DevelopmentOperator)))), defaultDeadline);
 

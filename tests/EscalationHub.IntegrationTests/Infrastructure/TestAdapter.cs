@@ -69,6 +69,7 @@ public sealed class TestAdapter : IAsyncDisposable
         {
             // The adapter calls the hub's gRPC API with its agency's certificate, trusting the hub's development CA.
             settings["Hub:ClientCertificate"] = Path.Combine(certificates, $"agency-{agencyCode}.crt");
+            settings["Hub:ReplicationCertificate"] = Path.Combine(certificates, $"replica-{agencyCode}.crt");
             settings["Hub:CaCertificate"] = Path.Combine(certificates, "ca.crt");
         }
         var mllpPort = mllp ? Ports.Free(Ports.ServerMin, Ports.ServerMax) : -1;

@@ -42,6 +42,9 @@ public sealed class TestHub : IAsyncDisposable
     /// <summary>Clients that call as this agency (its certificate), whatever the requests name.</summary>
     public HubClients As(string agencyCode) => Callers.As(agencyCode);
 
+    /// <summary>Clients that call as this agency's replication identity (its ledger replica's certificate).</summary>
+    public HubClients AsReplica(string agencyCode) => Callers.AsReplica(agencyCode);
+
     /// <summary>Clients that call with the development operator certificate.</summary>
     public HubClients AsOperator() => Callers.AsOperator();
 
