@@ -31,4 +31,17 @@ public sealed class SignalTests
 
         Assert.True(DateTime.UtcNow - started >= TimeSpan.FromMilliseconds(250), "woken by a notification for another key");
     }
+
+    [Fact]
+    public async Task A_change_notified_while_the_watcher_was_reading_still_wakes_it()
+    {
+        var signals = new KeyedSignals<string>();
+        using var watch = signals.Watch("DG-1");
+
+        var next = watch.Signal.Next; // taken before the read
+        signals.Notify("DG-1");       // committed during the read
+        var woken = Signal.WaitAsync(next, TimeSpan.FromSeconds(30), CancellationToken.None);
+
+        Assert.Same(woken, await Task.WhenAny(woken, Task.Delay(TimeSpan.FromSeconds(10))));
+    }
 }
