@@ -55,6 +55,12 @@ public sealed class FieldErrors
         if (!string.IsNullOrEmpty(value)) Required(field, value, maxLength);
     }
 
+    /// <summary>Optional free text: when given, the rules of <see cref="RequiredText"/>.</summary>
+    public void OptionalText(string field, string? value, int maxLength)
+    {
+        if (!string.IsNullOrEmpty(value)) RequiredText(field, value, maxLength);
+    }
+
     /// <summary>A repeated field over its maximum is one error naming the field and the limit (not one per value);
     /// false then, so the caller skips checking each value.</summary>
     public bool WithinCount<T>(string field, IReadOnlyCollection<T>? values, int max = MaxRepeated)

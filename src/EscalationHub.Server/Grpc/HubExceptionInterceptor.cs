@@ -35,8 +35,13 @@ public sealed class HubExceptionInterceptor : Interceptor
         }
     }
 
-    private static RpcException? Translate(Exception ex) => ex switch
+    /// <summary>Longest status message the hub sends: refusals echo ids and codes a caller sent, so a message is cut
+    /// here whatever raised it (field errors are bounded already, see <see cref="FieldErrors"/>).</summary>
+    public const int MaxDetailLength = 1024;
+
+    private static RpcException? Translate(Exception ex) => Bounded(ex switch
     {
+        RpcException rpc when rpc.Status.Detail.Length > MaxDetailLength => rpc,
         InvalidCommandException invalid => invalid.Errors.ToRpcException(),
         IdempotencyKeyReusedException reused => FieldErrors.Single(StatusCode.AlreadyExists, "idempotency_key", reused.Message),
         DisagreementNotFoundException notFound => new RpcException(new Status(StatusCode.NotFound, $"disagreement_id: {notFound.Message}")),
@@ -45,5 +50,9 @@ public sealed class HubExceptionInterceptor : Interceptor
         NotPartyToChildFileException notParty => new RpcException(new Status(StatusCode.NotFound, notParty.Message)),
         TransitionRefusedException refused => new RpcException(new Status(StatusCode.FailedPrecondition, refused.Reason)),
         _ => null,
-    };
+    });
+
+    private static RpcException? Bounded(RpcException? status) =>
+        status is null || status.Status.Detail.Length <= MaxDetailLength ? status
+        : new RpcException(new Status(status.StatusCode, FieldErrors.Cut(status.Status.Detail, MaxDetailLength)), status.Trailers);
 }

@@ -59,6 +59,8 @@ public static class DashboardEndpoints
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["ids"] = ["name at least one dead letter, or set all"] });
             if (request.Reason is { Length: > 200 })
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["reason"] = ["must be at most 200 characters"] });
+            if (request.Reason is { Length: > 0 } && EscalationHub.Domain.Text.TextRules.FreeTextProblem(request.Reason) is { } problem)
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["reason"] = [problem] });
             try
             {
                 return Results.Ok(await redrive.HandleAsync(request.Ids ?? [], request.All, "dashboard", request.Reason, ct));

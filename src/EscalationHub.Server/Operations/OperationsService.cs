@@ -75,17 +75,21 @@ public sealed class OperationsService(
         return new V1.ListDeadLettersResponse { DeadLetters = { letters.Select(OperationsMapping.ToProto) } };
     }
 
+    /// <summary>Most dead letters one Redrive may name (more: redrive with all, or in batches).</summary>
+    public const int MaxRedriveIds = 1000;
+
     public override async Task<V1.RedriveResponse> Redrive(V1.RedriveRequest request, ServerCallContext context)
     {
         var errors = new FieldErrors();
         var ids = new List<Guid>();
-        for (var i = 0; i < request.Ids.Count; i++)
-        {
-            if (Guid.TryParse(request.Ids[i], out var id)) ids.Add(id);
-            else errors.Add($"ids[{i}]", $"'{request.Ids[i]}' is not a dead letter id");
-        }
+        if (errors.WithinCount("ids", request.Ids, MaxRedriveIds))
+            for (var i = 0; i < request.Ids.Count; i++)
+            {
+                if (Guid.TryParse(request.Ids[i], out var id)) ids.Add(id);
+                else errors.Add($"ids[{i}]", $"'{request.Ids[i]}' is not a dead letter id");
+            }
         if (!request.All && request.Ids.Count == 0) errors.Add("ids", "name at least one dead letter, or set all");
-        if (request.Reason.Length > 200) errors.Add("reason", $"must be at most 200 characters (got {request.Reason.Length})");
+        errors.OptionalText("reason", request.Reason, 200);
         errors.ThrowIfAny();
         try
         {

@@ -90,6 +90,17 @@ public sealed class ErrorAmplificationTests(EmbeddedHub fixture) : IClassFixture
         Assert.All(error.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations, v => Assert.InRange(v.Description.Length, 1, 300));
     }
 
+    [Fact]
+    public async Task A_not_found_answer_for_a_huge_id_is_cut_short()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            hub.As("uhl-health").Escalations.GetDisagreementAsync(new GetDisagreementRequest { DisagreementId = "DG-" + new string('9', 60_000) }).ResponseAsync);
+
+        Assert.NotEqual(StatusCode.Unknown, error.StatusCode);
+        Assert.NotEqual(StatusCode.Internal, error.StatusCode);
+        Assert.InRange(RawCalls.SizeOf(error), 1, MaxRefusalBytes);
+    }
+
     private async Task<string> OpenDisagreementAsync()
     {
         var child = await Disagreements.ChildFileAsync(hub);
