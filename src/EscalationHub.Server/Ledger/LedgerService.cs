@@ -35,24 +35,32 @@ public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, Age
         var rows = await db.LedgerEntries.AsNoTracking()
             .Where(e => e.ChildFileId == request.ChildFileId && e.Sequence >= request.FromIndex && e.Sequence < head.TreeSize)
             .OrderBy(e => e.Sequence)
-            .Select(e => new { e.Sequence, e.EntryBytes, e.EntryType, e.CaseId, e.AuthorAgency })
+            .Select(e => new { e.Sequence, e.EntryBytes, e.EntryType, e.CaseId, e.AuthorAgency, e.RecordedAt })
             .ToListAsync(ct);
+        // Entries recorded before this agency joined the file: metadata only, or in full (and audited) for a stated purpose.
+        var earlier = await ChildFileJoins.EarlierEntriesAsync(db, request.ChildFileId, request.AgencyCode, request.Purpose, ct);
+        var disclosesEarlier = !earlier.Withheld && rows.Any(r => r.Sequence < earlier.Before);
         // Audited when it discloses an entry this agency was not shown before; read-audit entries are not new content
         // (else every re-check of a replica would be the news of the next one).
         var content = rows.Where(r => r.EntryType != ChildFileReadAudit.EntryType).Select(r => r.Sequence).DefaultIfEmpty(-1).Max();
-        if (content >= 0 && content > await audit.DisclosedThroughAsync(request.ChildFileId, reader, call, ct))
+        if (content >= 0 && (disclosesEarlier || content > await audit.DisclosedThroughAsync(request.ChildFileId, reader, call, ct)))
             await audit.RecordAsync(reader, call, [(request.ChildFileId, null)], ct, disclosedThrough: content);
         var reply = new V1.ChildFileRecord { ChildFileId = request.ChildFileId, TreeHead = ToProto(head) };
         foreach (var row in rows)
+        {
+            var withheld = earlier.Withheld && row.Sequence < earlier.Before;
             reply.Entries.Add(new V1.LedgerEntry
             {
                 Index = row.Sequence,
-                CanonicalBytes = ByteString.CopyFrom(row.EntryBytes),
+                CanonicalBytes = withheld ? ByteString.Empty : ByteString.CopyFrom(row.EntryBytes),
                 LeafHash = ByteString.CopyFrom(TreeHasher.HashLeaf(row.EntryBytes).Span),
                 EntryType = row.EntryType,
-                CaseId = row.CaseId ?? "",
+                CaseId = withheld ? "" : row.CaseId ?? "",
                 AuthorAgencyCode = row.AuthorAgency,
+                RecordedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(row.RecordedAt),
+                DetailsWithheld = withheld,
             });
+        }
         return reply;
     }
 
@@ -73,10 +81,21 @@ public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, Age
             .Where(e => e.ChildFileId == request.ChildFileId && e.EntryType == ChildFileReadAudit.EntryType)
             .OrderBy(e => e.Sequence).Select(e => new { e.Sequence, e.EntryBytes }).ToListAsync(ct);
         var reply = new V1.ChildFileReads { ChildFileId = request.ChildFileId };
+        var earlier = await ChildFileJoins.EarlierEntriesAsync(db, request.ChildFileId, request.AgencyCode, request.Purpose, ct);
         foreach (var row in rows)
         {
             var entry = LedgerEntry.Parse(row.EntryBytes);
             if (ChildFileReadAudit.Decode(entry) is not { } read) continue;
+            if (earlier.Withheld && row.Sequence < earlier.Before)
+            {
+                // A read from before this agency joined: who and when, not what or why (see ChildFileJoins).
+                reply.Reads.Add(new V1.ChildFileRead
+                {
+                    Index = row.Sequence, ReaderAgencyCode = entry.AuthorAgencyCode,
+                    ReadAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(entry.RecordedAt),
+                });
+                continue;
+            }
             reply.Reads.Add(new V1.ChildFileRead
             {
                 Index = row.Sequence,
