@@ -132,13 +132,13 @@ public sealed class ChildIdentityTests(ChildIdentityHub fixture) : IClassFixture
         Assert.Equal((School, school.ConcernId), (entry.AuthorAgencyCode, entry.CaseId));
         Assert.Contains($"\"agency\":\"{School}\"", System.Text.Encoding.UTF8.GetString(entry.Payload.Span), StringComparison.OrdinalIgnoreCase);
         Assert.True(joined.Index < file.Entries.Single(e => e.EntryType == "concern.raised" && e.CaseId == school.ConcernId).Index);
-        await Until(() => AdapterInbox("uhl-health", "ChildFilePartyJoined"), n => n == 1, Patience);
+        await Until(() => JoinsRecorded("uhl-health", hospital.ChildFileId), n => n == 1, Patience);
         var told = await Until(() => Received("uhl-health").Where(r => r.Body.Contains(hospital.ChildFileId) && r.Body.Contains(School)).ToList(),
             r => r.Count > 0, Patience);
         Assert.All(told, r => Assert.DoesNotContain("Newfamily", r.Body));
         // Social care was already party; it is told too. The school, the one joining, is not told about itself.
-        await Until(() => AdapterInbox("leics-socialcare", "ChildFilePartyJoined"), n => n >= 1, Patience);
-        Assert.Equal(0, AdapterInbox(School, "ChildFilePartyJoined"));
+        await Until(() => JoinsRecorded("leics-socialcare", hospital.ChildFileId), n => n == 1, Patience);
+        Assert.Equal(0, JoinsRecorded(School, hospital.ChildFileId));
     }
 
     [Fact]
@@ -230,8 +230,9 @@ public sealed class ChildIdentityTests(ChildIdentityHub fixture) : IClassFixture
     private IReadOnlyList<(string Kind, string Body)> Received(string agencyCode) =>
         Query(agencyCode, "SELECT kind, body FROM simulator_received ORDER BY sequence", r => (r.GetString(0), r.GetString(1)));
 
-    private long AdapterInbox(string agencyCode, string messageType) =>
-        Query(agencyCode, $"SELECT COUNT(*) FROM inbox WHERE message_type = '{messageType}'", r => r.GetInt64(0)).SingleOrDefault();
+    /// <summary>The joins of the school to a child file recorded in an adapter's case directory.</summary>
+    private long JoinsRecorded(string agencyCode, string childFileId) =>
+        Query(agencyCode, $"SELECT COUNT(*) FROM child_file_parties WHERE child_file_id = '{childFileId}' AND agency_code = '{School}'", r => r.GetInt64(0)).SingleOrDefault();
 
     private long ReplicaEntries(string agencyCode, string childFileId) =>
         Query(agencyCode, $"SELECT COUNT(*) FROM ledger_entries WHERE child_file_id = '{childFileId}'", r => r.GetInt64(0)).SingleOrDefault();
