@@ -190,6 +190,27 @@ public sealed class ChildIdentityTests(ChildIdentityHub fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task A_responding_agency_named_in_a_disagreement_joins_the_file_on_the_record_and_the_parties_are_told()
+    {
+        var hospital = await HospitalConcernAsync();
+
+        var opened = await hub.As("uhl-health").Escalations.OpenDisagreementAsync(Disagreements.Open(hospital.ChildFileId, responder: "leics-police"));
+
+        var file = await hub.As("uhl-health").Ledger.GetChildFileAsync(new GetChildFileRequest { ChildFileId = hospital.ChildFileId, AgencyCode = "uhl-health" });
+        var joined = Assert.Single(file.Entries, e => e.EntryType == "child-file.party-joined");
+        var entry = L.LedgerEntry.Parse(joined.CanonicalBytes.ToByteArray());
+        Assert.Equal(("uhl-health", opened.DisagreementId), (entry.AuthorAgencyCode, entry.CaseId));
+        Assert.Contains("\"agency\":\"leics-police\"", System.Text.Encoding.UTF8.GetString(entry.Payload.Span));
+        Assert.True(joined.Index < file.Entries.Where(e => e.CaseId == opened.DisagreementId && e.EntryType != "child-file.party-joined").Min(e => e.Index));
+        await Until(() => Query("leics-socialcare", $"SELECT COUNT(*) FROM child_file_parties WHERE child_file_id = '{hospital.ChildFileId}' AND agency_code = 'leics-police'",
+            r => r.GetInt64(0)).SingleOrDefault(), n => n == 1, Patience);
+        await Until(() => Received("leics-socialcare").Count(r => r.Kind == "child-file.party-joined" && r.Body.Contains(hospital.ChildFileId)), n => n == 1, Patience);
+        // The police, newly joined, see the hospital's concern on the file as metadata only.
+        var police = await hub.As("leics-police").Ledger.GetChildFileAsync(new GetChildFileRequest { ChildFileId = hospital.ChildFileId, AgencyCode = "leics-police" });
+        Assert.True(police.Entries.Single(e => e.Index == file.Entries.First(x => x.EntryType == "concern.raised").Index).DetailsWithheld);
+    }
+
+    [Fact]
     public async Task An_HL7_referral_naming_a_held_NHS_number_with_another_childs_details_is_refused_back_to_the_hospital_and_stores_nothing()
     {
         // The school holds the file for the NHS number the sample referral names, for a different child.
