@@ -35,6 +35,8 @@ public static class HealthAdapter
         // Disagreements the hospital is party to: Task updates (and Communications) to the EPR.
         services.AddKeyedSingleton<IDisagreementFeedback>(settings.AgencyCode, (sp, _) => new EprDisagreementFeedback(
             sp.GetRequiredService<AgencyAdapters>().ForAgency(settings.AgencyCode).Inbox.DatabasePath, sp.GetRequiredService<TimeProvider>()));
+        // Another agency joining a child file the hospital holds: a Communication to the EPR.
+        services.AddKeyedSingleton<IChildFileFeedback>(settings.AgencyCode, (sp, _) => new EprChildFileFeedback(sp.GetRequiredService<TimeProvider>()));
         builder.AddAgencySystemDelivery(settings, FhirEndpoints.FhirJson,
             sp => new SimulatedEpr(sp.GetRequiredService<AgencyAdapters>().ForAgency(settings.AgencyCode)));
         return settings;

@@ -88,12 +88,14 @@ public static class AgencyAdapterRegistration
                 registerConsumers(x);
                 x.AddConsumer<ConcernFeedbackConsumer>();
                 x.AddConsumer<DisagreementNoticeConsumer>();
+                x.AddConsumer<ChildFileNoticeConsumer>();
             },
             (e, context) =>
             {
                 configureConsumers(e, context);
                 e.ConfigureConsumer<ConcernFeedbackConsumer>(context);
                 e.ConfigureConsumer<DisagreementNoticeConsumer>(context);
+                e.ConfigureConsumer<ChildFileNoticeConsumer>(context);
             }));
         return builder;
     }

@@ -26,6 +26,13 @@ public sealed class CaseDirectory
                 child_file_ids  TEXT NOT NULL,
                 command_id      TEXT NULL,
                 last_sequence   INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS child_file_parties (
+                child_file_id   TEXT NOT NULL,
+                agency_code     TEXT NOT NULL,
+                through         TEXT NOT NULL,
+                case_id         TEXT NOT NULL,
+                joined_at       TEXT NOT NULL,
+                PRIMARY KEY (child_file_id, agency_code));
             CREATE TABLE IF NOT EXISTS sent_commands (
                 message_id      TEXT PRIMARY KEY,
                 command_id      TEXT NOT NULL,
@@ -34,6 +41,25 @@ public sealed class CaseDirectory
                 sent_at         TEXT NOT NULL);
             """;
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>Another agency joined a child file this agency holds (the hub's notice): kept with the first case it
+    /// joined through; a redelivery changes nothing.</summary>
+    public async Task RememberPartyJoinedAsync(string childFileId, string agencyCode, string through, string caseId, DateTimeOffset joinedAt,
+        CancellationToken cancellationToken = default)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT OR IGNORE INTO child_file_parties (child_file_id, agency_code, through, case_id, joined_at)
+            VALUES ($file, $agency, $through, $case, $at)
+            """;
+        command.Parameters.AddWithValue("$file", childFileId);
+        command.Parameters.AddWithValue("$agency", agencyCode);
+        command.Parameters.AddWithValue("$through", through);
+        command.Parameters.AddWithValue("$case", caseId);
+        command.Parameters.AddWithValue("$at", joinedAt.UtcDateTime.ToString("O"));
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>A concern this agency raised or was sent: its child file, and the other agency (null when not yet known).</summary>

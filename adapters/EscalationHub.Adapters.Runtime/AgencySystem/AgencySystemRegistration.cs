@@ -53,6 +53,7 @@ public static class AgencySystemRegistration
             (e, context) => e.ConfigureConsumer<ConcernRaisedConsumer>(context));
         builder.Services.AddKeyedSingleton<IConcernFeedback, WebhookConcernFeedback>(settings.AgencyCode);
         builder.Services.AddKeyedSingleton<IDisagreementFeedback, WebhookDisagreementFeedback>(settings.AgencyCode);
+        builder.Services.AddKeyedSingleton<IChildFileFeedback, WebhookChildFileFeedback>(settings.AgencyCode);
         return builder.AddAgencySystemDelivery(settings, "application/json", simulator);
     }
 

@@ -62,3 +62,15 @@ public sealed class WebhookDisagreementFeedback(TimeProvider clock) : IDisagreem
         await adapter.Outbox.AddAsync(deliveryId, envelope.Kind, null, "POST", "", WebhookJson.Serialize(envelope), clock.GetUtcNow(), cancellationToken);
     }
 }
+
+/// <summary>Child file notices passed on as webhook calls ("child-file.party-joined"), in the same outbox as the concern
+/// and disagreement calls.</summary>
+public sealed class WebhookChildFileFeedback(TimeProvider clock) : IChildFileFeedback
+{
+    public async Task ForwardAsync(AgencyAdapter adapter, Guid cause, ChildFilePartyJoined notice, CancellationToken cancellationToken)
+    {
+        var deliveryId = DeterministicId.For(cause, "child-file");
+        var envelope = WebhookJson.ForChildFile(notice, deliveryId, adapter.AgencyCode, clock.GetUtcNow());
+        await adapter.Outbox.AddAsync(deliveryId, envelope.Kind, null, "POST", "", WebhookJson.Serialize(envelope), clock.GetUtcNow(), cancellationToken);
+    }
+}

@@ -24,6 +24,9 @@ public static class WebhookKinds
     public const string DisagreementCommandRefused = "disagreement.command-refused";
 
     public static string ForDisagreementEvent(string eventType) => DisagreementPrefix + eventType;
+
+    /// <summary>Another agency joined a child file the agency holds (<see cref="WebhookChildFile"/>).</summary>
+    public const string ChildFilePartyJoined = "child-file.party-joined";
 }
 
 /// <summary>The JSON body of every webhook call to an agency system (documented in each adapter's README.md).</summary>
@@ -34,7 +37,13 @@ public sealed record WebhookEnvelope(
     DateTimeOffset SentAt,
     WebhookConcern? Concern = null,
     WebhookFeedback? Feedback = null,
-    WebhookDisagreement? Disagreement = null);
+    WebhookDisagreement? Disagreement = null,
+    WebhookChildFile? ChildFile = null);
+
+/// <summary>Another agency joined a child file this agency holds (kind "child-file.party-joined"): which, through which
+/// concern or disagreement (<see cref="Through"/> "concern" or "disagreement", <see cref="CaseId"/>), by whose action,
+/// when. No child's details.</summary>
+public sealed record WebhookChildFile(string ChildFileId, string JoinedAgencyCode, string Through, string CaseId, WebhookActor By, DateTimeOffset JoinedAt);
 
 public sealed record WebhookChild(string? NhsNumber, string GivenName, string FamilyName, DateOnly DateOfBirth);
 
@@ -145,6 +154,10 @@ public static class WebhookJson
                 s.Decision, s.Reason, null)),
         _ => throw new ArgumentException($"not concern feedback: {feedback.GetType().Name}", nameof(feedback)),
     };
+
+    public static WebhookEnvelope ForChildFile(ChildFilePartyJoined j, Guid deliveryId, string agencyCode, DateTimeOffset now) => new(
+        WebhookKinds.ChildFilePartyJoined, deliveryId, agencyCode, now,
+        ChildFile: new WebhookChildFile(j.ChildFileId, j.AgencyCode, j.Through, j.CaseId, new WebhookActor(j.By.AgencyCode, j.By.Role), j.JoinedAt));
 
     /// <param name="commandId">The agency's own id: of the command that opened the disagreement (raiser only), or of a
     /// refused command.</param>

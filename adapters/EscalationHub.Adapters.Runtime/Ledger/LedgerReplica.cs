@@ -3,7 +3,9 @@ using Microsoft.Data.Sqlite;
 
 namespace EscalationHub.Adapters.Runtime.Ledger;
 
-/// <summary>An entry the replica holds: verified to be in the hub's log under a signed tree head.</summary>
+/// <summary>An entry the replica holds: verified to be in the hub's log under a signed tree head. <see cref="EntryBytes"/>
+/// is empty for an entry recorded before this agency joined the file, which the hub gives as metadata only: the
+/// leaf hash is then what was verified.</summary>
 public sealed record ReplicaEntry(long Index, string ChildFileId, byte[] EntryBytes, MerkleHash LeafHash, long ProvedAtTreeSize)
 {
     public LedgerEntry Parse() => LedgerEntry.Parse(EntryBytes);

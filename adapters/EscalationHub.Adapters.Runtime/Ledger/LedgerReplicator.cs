@@ -152,17 +152,23 @@ public sealed class LedgerReplicator(
         var fresh = new List<ReplicaEntry>();
         foreach (var entry in file.Entries)
         {
-            var bytes = entry.CanonicalBytes.ToByteArray();
-            var leaf = TreeHasher.HashLeaf(bytes);
+            // An entry recorded before this agency joined the file comes as metadata only (details withheld): its leaf
+            // hash is all there is to check, and proving it into the signed head is what keeps this copy complete.
+            var withheld = entry.DetailsWithheld;
+            var bytes = withheld ? [] : entry.CanonicalBytes.ToByteArray();
+            var leaf = withheld ? Hash(entry.LeafHash) : TreeHasher.HashLeaf(bytes);
             if (held.TryGetValue(entry.Index, out var known))
             {
-                if (!known.EntryBytes.AsSpan().SequenceEqual(bytes))
+                var same = withheld || known.EntryBytes.Length == 0 ? known.LeafHash == leaf : known.EntryBytes.AsSpan().SequenceEqual(bytes);
+                if (!same)
                     return await AlarmAsync(ledger, childFileId, "EntryChanged",
                         $"entry #{entry.Index} is no longer the entry this agency verified (leaf {known.LeafHash} now {leaf})", trusted?.TreeSize, head.TreeSize, cancellationToken);
                 held.Remove(entry.Index);
                 continue;
             }
-            if (!LedgerEntry.TryParse(bytes, out var parsed, out var error) || parsed.ChildFileId != childFileId)
+            if (withheld && entry.LeafHash.Length != MerkleHash.Length)
+                return await AlarmAsync(ledger, childFileId, "MalformedEntry", $"entry #{entry.Index} comes without its details and without a leaf hash", trusted?.TreeSize, head.TreeSize, cancellationToken);
+            if (!withheld && (!LedgerEntry.TryParse(bytes, out var parsed, out var error) || parsed.ChildFileId != childFileId))
                 return await AlarmAsync(ledger, childFileId, "MalformedEntry", $"entry #{entry.Index} is not a canonical entry of this file: {error}", trusted?.TreeSize, head.TreeSize, cancellationToken);
             var proof = await client.GetInclusionProofAsync(new V1.GetInclusionProofRequest { EntryIndex = entry.Index, TreeSize = head.TreeSize },
                 cancellationToken: cancellationToken);

@@ -18,6 +18,9 @@ public sealed class RecordApprovals(AgencyLedgers ledgers, HubSender hub, TimePr
         var entry = await ledger.Replica.EntryAsync(entryIndex, cancellationToken);
         if (entry is null || entry.ChildFileId != childFileId)
             throw new InvalidOperationException($"entry #{entryIndex} of child file {childFileId} is not in {agencyCode}'s verified replica yet");
+        if (entry.EntryBytes.Length == 0)
+            throw new InvalidOperationException($"entry #{entryIndex} of child file {childFileId} was recorded before {agencyCode} joined the file: " +
+                "its replica holds only its metadata, and an agency signs nothing it has not read");
 
         var approval = RecordApproval.Sign(entry.LeafHash, agencyCode, ledger.ApprovalKey);
         var messageId = DeterministicId.For(new Guid(entry.LeafHash.Span[..16]), $"approve/{agencyCode}");

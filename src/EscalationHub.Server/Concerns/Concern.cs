@@ -19,6 +19,11 @@ public sealed class Concern
     public Guid Id { get; init; }
     public required string Reference { get; init; }
     public required string ChildFileId { get; init; }
+    /// <summary>The child's names as this concern's raiser gave them (null for concerns from before they were kept):
+    /// the file may hold other names for the child (<see cref="EscalationHub.Domain.Children.ChildIdentityMatch"/>), and
+    /// a raiser is only ever shown what it sent.</summary>
+    public string? ChildGivenName { get; init; }
+    public string? ChildFamilyName { get; init; }
     public required string RaisedByAgency { get; init; }
     public required string RaisedByRole { get; init; }
     public required string IdempotencyKey { get; init; }

@@ -17,8 +17,9 @@ internal static class ConcernMapping
             Child = new V1.Child
             {
                 NhsNumber = file.NhsNumber ?? "",
-                GivenName = file.GivenName,
-                FamilyName = file.FamilyName,
+                // The names this concern's raiser gave (the file's only for concerns from before they were kept).
+                GivenName = c.ChildGivenName ?? file.GivenName,
+                FamilyName = c.ChildFamilyName ?? file.FamilyName,
                 DateOfBirth = new V1.Date { Year = file.DateOfBirth.Year, Month = file.DateOfBirth.Month, Day = file.DateOfBirth.Day },
             },
             RaisedBy = new V1.Actor { AgencyCode = c.RaisedByAgency, Role = c.RaisedByRole },

@@ -35,6 +35,10 @@ public sealed class ConcernsService(
         {
             throw FieldErrors.Single(StatusCode.AlreadyExists, "idempotency_key", ex.Message);
         }
+        catch (ChildIdentityMismatchException ex)
+        {
+            throw FieldErrors.Single(StatusCode.FailedPrecondition, ChildIdentityMismatchException.Field, ex.Message);
+        }
     }
 
     public override async Task<V1.Concern> GetConcern(GetConcernRequest request, ServerCallContext context)

@@ -3,6 +3,7 @@ using System.Text;
 using EscalationHub.Contracts.Messages;
 using EscalationHub.Server.Ledger;
 using EscalationHub.Domain.Calendar;
+using EscalationHub.Domain.Children;
 using EscalationHub.Server.Messaging;
 using EscalationHub.Server.Store;
 using Microsoft.EntityFrameworkCore;
@@ -13,6 +14,16 @@ public sealed record RaisedConcern(Concern Concern, ChildFile ChildFile, bool Cr
 
 public sealed class IdempotencyKeyReusedException(string key)
     : Exception($"idempotency key '{key}' was already used for a different concern");
+
+/// <summary>The child's date of birth and names do not match the file held for the NHS number given
+/// (<see cref="ChildIdentityMatch"/>): FAILED_PRECONDITION on field "child" over gRPC, a ConcernRefused on the bus.
+/// The message says nothing of the identity held.</summary>
+public sealed class ChildIdentityMismatchException()
+    : Exception("the date of birth and name do not match the child file held for this NHS number; check them with the family, " +
+        "or raise without an NHS number if it is not known")
+{
+    public const string Field = "child";
+}
 
 /// <summary>The statutory timescale for the addressed agency to acknowledge a referral and decide the next step.</summary>
 public static class ConcernTimescales
@@ -52,11 +63,17 @@ public sealed class RaiseConcernHandler(HubDbContext db, LedgerWriter ledger, Ou
         // Inside a bus consumer the inbox's transaction is already open and commits the whole effect.
         await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
         var childFile = await FindOrOpenChildFileAsync(command.Child, now, cancellationToken);
+        var concernId = Guid.CreateVersion7(now);
+        await ChildFileJoins.RecordAsync(db, ledger, childFile.Id, [command.RaisedBy.AgencyCode, command.AddressedToAgencyCode],
+            "concern", concernId.ToString(), command.RaisedBy, now, cancellationToken);
         var concern = new Concern
         {
-            Id = Guid.CreateVersion7(now),
+            Id = concernId,
             Reference = Identifiers.NewReference("CN"),
             ChildFileId = childFile.Id,
+            // The child as this raiser gave it: what its replies and the addressed agency's message carry.
+            ChildGivenName = command.Child.GivenName,
+            ChildFamilyName = command.Child.FamilyName,
             RaisedByAgency = command.RaisedBy.AgencyCode,
             RaisedByRole = command.RaisedBy.Role,
             IdempotencyKey = command.IdempotencyKey,
@@ -105,12 +122,20 @@ public sealed class RaiseConcernHandler(HubDbContext db, LedgerWriter ledger, Ou
         return new RaisedConcern(existing, childFile, Created: false);
     }
 
+    /// <summary>The file held for the child's NHS number if the details given match it (<see cref="ChildIdentityMatch"/>:
+    /// the same date of birth and one matching name), else a refusal that reveals nothing of the file; a new file
+    /// when no file is held for the number, or no number is given.</summary>
     private async Task<ChildFile> FindOrOpenChildFileAsync(ChildDetails child, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (child.NhsNumber is not null)
         {
             var known = await db.ChildFiles.SingleOrDefaultAsync(f => f.NhsNumber == child.NhsNumber, cancellationToken);
-            if (known is not null) return known;
+            if (known is not null)
+                return ChildIdentityMatch.Matches(
+                    new ChildIdentity(known.GivenName, known.FamilyName, known.DateOfBirth),
+                    new ChildIdentity(child.GivenName, child.FamilyName, child.DateOfBirth))
+                    ? known
+                    : throw new ChildIdentityMismatchException();
         }
 
         var file = new ChildFile

@@ -10,7 +10,8 @@ namespace EscalationHub.Server.Concerns;
 
 /// <summary>The bus side of RaiseConcern: the same rules and handler as the RPC. The raiser is answered on its
 /// own queue: ConcernAccepted with the hub's id and reference (again for a repeat), or ConcernRefused naming
-/// the fields at fault, having stored nothing else.</summary>
+/// the fields at fault (field "child" when the details do not match the file held for the NHS number), having stored
+/// nothing else.</summary>
 public sealed class RaiseConcernConsumer(
     HubInbox inbox, RaiseConcernHandler handler, HubDbContext db, AgencyDirectory agencies, TimeProvider clock)
     : IConsumer<RaiseConcern>
@@ -38,6 +39,16 @@ public sealed class RaiseConcernConsumer(
                 if (!raised.Created)
                     db.Enqueue(Addresses.AgencyQueue(raiser), new ConcernAccepted(command.IdempotencyKey, raised.Concern.Id,
                         raised.Concern.Reference, raised.Concern.ChildFileId, raised.Concern.RaisedAt), now);
+            });
+        }
+        catch (ChildIdentityMismatchException mismatch)
+        {
+            // The NHS number names a child file whose date of birth and names these details do not match: nothing is
+            // stored and the raiser is told which field to check, nothing of the file held.
+            await inbox.ApplyOnceAsync(context, () =>
+            {
+                Refuse(raiser, [new FieldError(ChildIdentityMismatchException.Field, mismatch.Message)], clock.GetUtcNow(), context.Message);
+                return Task.CompletedTask;
             });
         }
         catch (IdempotencyKeyReusedException reused)

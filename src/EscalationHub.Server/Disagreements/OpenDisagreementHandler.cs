@@ -23,6 +23,7 @@ public sealed class OpenDisagreementHandler(
     PolicyProfiles profiles,
     WorkingCalendar calendar,
     IOptions<EscalationOptions> options,
+    Ledger.LedgerWriter ledger,
     TimeProvider clock)
 {
     public async Task<Disagreement> HandleAsync(M.OpenDisagreement command, CancellationToken cancellationToken)
@@ -36,6 +37,10 @@ public sealed class OpenDisagreementHandler(
 
         var now = clock.GetUtcNow();
         var opening = Disagreement.Open(open with { Id = Identifiers.NewReference("DG") }, profile, calendar, now);
+        // A responding agency not yet party to a child file joins it: recorded on the file and told to its parties.
+        foreach (var childFileId in open.ChildFileIds)
+            await Ledger.ChildFileJoins.RecordAsync(db, ledger, childFileId, open.Responders.Select(r => r.AgencyCode),
+                "disagreement", opening.Disagreement.Id, command.RaisedBy, now, cancellationToken);
         store.Add(opening.Disagreement, command.IdempotencyKey, hash, opening.Events, now, command.RaisedBy);
         await db.SaveChangesAsync(cancellationToken);
         return opening.Disagreement;

@@ -16,4 +16,15 @@ public static class ChildFileParties
             && (c.RaisedByAgency == agencyCode || c.AddressedToAgency == agencyCode), cancellationToken)
         || await db.DisagreementChildFiles.AnyAsync(c => c.ChildFileId == childFileId
             && db.DisagreementParties.Any(p => p.DisagreementId == c.DisagreementId && p.AgencyCode == agencyCode), cancellationToken);
+
+    /// <summary>Every agency party to the file as stored (what this unit of work has not saved yet is not counted).</summary>
+    public static async Task<IReadOnlySet<string>> AllAsync(HubDbContext db, string childFileId, CancellationToken cancellationToken)
+    {
+        var raisers = await db.Concerns.Where(c => c.ChildFileId == childFileId).Select(c => c.RaisedByAgency).Distinct().ToListAsync(cancellationToken);
+        var addressed = await db.Concerns.Where(c => c.ChildFileId == childFileId).Select(c => c.AddressedToAgency).Distinct().ToListAsync(cancellationToken);
+        var disagreeing = await db.DisagreementParties
+            .Where(p => db.DisagreementChildFiles.Any(f => f.ChildFileId == childFileId && f.DisagreementId == p.DisagreementId))
+            .Select(p => p.AgencyCode).Distinct().ToListAsync(cancellationToken);
+        return raisers.Concat(addressed).Concat(disagreeing).ToHashSet(StringComparer.Ordinal);
+    }
 }

@@ -41,21 +41,29 @@ public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, Age
         var rows = await db.LedgerEntries.AsNoTracking()
             .Where(e => e.ChildFileId == request.ChildFileId && e.Sequence >= request.FromIndex && e.Sequence < head.TreeSize)
             .OrderBy(e => e.Sequence)
-            .Select(e => new { e.Sequence, e.EntryBytes, e.EntryType, e.CaseId, e.AuthorAgency })
+            .Select(e => new { e.Sequence, e.EntryBytes, e.EntryType, e.CaseId, e.AuthorAgency, e.RecordedAt })
             .ToListAsync(ct);
-        // Every read is audited, whatever it returns (a repeat, nothing new, from_index past the end): coalesced.
+        // Entries recorded before this agency joined the file: metadata only, or in full for a stated purpose.
+        var earlier = await ChildFileJoins.EarlierEntriesAsync(db, request.ChildFileId, request.AgencyCode, request.Purpose, ct);
+        // Every read is audited, whatever it returns (a repeat, nothing new, from_index past the end): coalesced per
+        // reader, role and purpose, so a read that discloses earlier entries is on the record with its purpose.
         await audit.RecordAsync(reader, call, [(request.ChildFileId, null)], ct);
         var reply = new V1.ChildFileRecord { ChildFileId = request.ChildFileId, TreeHead = ToProto(head) };
         foreach (var row in rows)
+        {
+            var withheld = earlier.Withheld && row.Sequence < earlier.Before;
             reply.Entries.Add(new V1.LedgerEntry
             {
                 Index = row.Sequence,
-                CanonicalBytes = ByteString.CopyFrom(row.EntryBytes),
+                CanonicalBytes = withheld ? ByteString.Empty : ByteString.CopyFrom(row.EntryBytes),
                 LeafHash = ByteString.CopyFrom(TreeHasher.HashLeaf(row.EntryBytes).Span),
                 EntryType = row.EntryType,
-                CaseId = row.CaseId ?? "",
+                CaseId = withheld ? "" : row.CaseId ?? "",
                 AuthorAgencyCode = row.AuthorAgency,
+                RecordedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(row.RecordedAt),
+                DetailsWithheld = withheld,
             });
+        }
         return reply;
     }
 
@@ -74,10 +82,21 @@ public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, Age
         await RequirePartyAsync(call, request.ChildFileId, request.AgencyCode, ct);
         var rows = await ChildFileReadAudit.EntriesOf(db, request.ChildFileId).Select(e => new { e.Sequence, e.EntryBytes }).ToListAsync(ct);
         var reply = new V1.ChildFileReads { ChildFileId = request.ChildFileId };
+        var earlier = await ChildFileJoins.EarlierEntriesAsync(db, request.ChildFileId, request.AgencyCode, request.Purpose, ct);
         foreach (var row in rows)
         {
             var entry = LedgerEntry.Parse(row.EntryBytes);
             if (ChildFileReadAudit.Decode(entry) is not { } read) continue;
+            if (earlier.Withheld && row.Sequence < earlier.Before)
+            {
+                // A read from before this agency joined: who and when, not what or why (see ChildFileJoins).
+                reply.Reads.Add(new V1.ChildFileRead
+                {
+                    Index = row.Sequence, ReaderAgencyCode = entry.AuthorAgencyCode,
+                    ReadAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(entry.RecordedAt),
+                });
+                continue;
+            }
             reply.Reads.Add(new V1.ChildFileRead
             {
                 Index = row.Sequence,

@@ -120,3 +120,11 @@ public class HubDbContext : DbContext
     private static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset?, long?> NullableUtcTicks =
         new(v => v.HasValue ? v.Value.UtcTicks : null, v => v.HasValue ? new DateTimeOffset(v.Value, TimeSpan.Zero) : null);
 }
+
+/// <summary>For <c>dotnet ef</c> with <c>--context EscalationHub.Server.Store.HubDbContext</c>: the SQLite model (without it
+/// the tools pick the PostgreSQL factory, whose context derives from this one).</summary>
+public sealed class HubDbContextDesignTimeFactory : Microsoft.EntityFrameworkCore.Design.IDesignTimeDbContextFactory<HubDbContext>
+{
+    public HubDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<HubDbContext>().UseSqlite("Data Source=design-time.db").Options);
+}

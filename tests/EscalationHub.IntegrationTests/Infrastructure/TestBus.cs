@@ -48,6 +48,7 @@ public sealed class TestBus : IAsyncDisposable
                     });
                     e.Handler<ConcernAccepted>(_ => Task.CompletedTask);
                     e.Handler<ConcernStatusChanged>(_ => Task.CompletedTask);
+                    e.Handler<ChildFilePartyJoined>(_ => Task.CompletedTask);
                 });
         });
         await bus.StartAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);

@@ -68,8 +68,14 @@ namespace EscalationHub.Server.Store.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ChildFamilyName")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ChildFileId")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ChildGivenName")
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("DecidedAt")

@@ -73,8 +73,14 @@ namespace EscalationHub.Server.Store.Postgres.Migrations
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("ChildFamilyName")
+                        .HasColumnType("text");
+
                     b.Property<string>("ChildFileId")
                         .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("ChildGivenName")
                         .HasColumnType("text");
 
                     b.Property<long?>("DecidedAt")

@@ -1,0 +1,38 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace EscalationHub.Server.Store.Postgres.Migrations
+{
+    /// <inheritdoc />
+    public partial class ConcernChildNames : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "ChildFamilyName",
+                table: "Concerns",
+                type: "text",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "ChildGivenName",
+                table: "Concerns",
+                type: "text",
+                nullable: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "ChildFamilyName",
+                table: "Concerns");
+
+            migrationBuilder.DropColumn(
+                name: "ChildGivenName",
+                table: "Concerns");
+        }
+    }
+}
