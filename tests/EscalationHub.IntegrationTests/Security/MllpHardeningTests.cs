@@ -74,9 +74,9 @@ public sealed class MllpHardeningTests : IAsyncLifetime
         {
             foreach (var host in new[] { "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6", "127.0.0.7" })
                 for (var i = 0; i < PerSender; i++)
-                    sockets.Add(await ConnectFromAsync(IPAddress.Parse(host)));
+                    sockets.Add(await ConnectOrResetFromAsync(IPAddress.Parse(host)));
 
-            var closed = await Task.WhenAll(sockets.Select(s => ClosedWithinAsync(s, TimeSpan.FromSeconds(3))));
+            var closed = await Task.WhenAll(sockets.Select(s => s.Connected ? ClosedWithinAsync(s, TimeSpan.FromSeconds(3)) : Task.FromResult<TimeSpan?>(TimeSpan.Zero)));
 
             Assert.Equal(sockets.Count - MaxConnections, closed.Count(c => c is not null));
             Assert.All(closed[..MaxConnections], c => Assert.Null(c)); // the first 32, in the order they connected
@@ -136,11 +136,22 @@ public sealed class MllpHardeningTests : IAsyncLifetime
     [Fact]
     public async Task A_sender_outside_the_allow_list_is_closed_before_anything_is_read_and_nothing_reaches_the_hub()
     {
-        using var socket = await ConnectFromAsync(Outsider);
-        try { await socket.SendAsync(Frame(Referral("OUTSIDER1"))); }
-        catch (SocketException) { } // already closed
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(Outsider, 0));
+        TimeSpan? closed;
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, mllpPort));
+            try { await socket.SendAsync(Frame(Referral("OUTSIDER1"))); }
+            catch (SocketException) { } // already closed
+            closed = await ClosedWithinAsync(socket, TimeSpan.FromSeconds(30));
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            closed = TimeSpan.Zero; // reset before the connect had even been reported (a loaded machine)
+        }
 
-        Assert.NotNull(await ClosedWithinAsync(socket, TimeSpan.FromSeconds(30)));
+        Assert.NotNull(closed);
         await Task.Delay(1000);
         Assert.Equal(0, hub.Count("Concerns", "IdempotencyKey = 'hl7:RWE:OUTSIDER1'"));
         Assert.True(Lines(hub.Output, "MLLP connection from 127.0.0.9", "Mllp:AllowedSenders") >= 1);
@@ -182,6 +193,17 @@ public sealed class MllpHardeningTests : IAsyncLifetime
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Bind(new IPEndPoint(from, 0));
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, mllpPort));
+        return socket;
+    }
+
+    /// <summary>A connection, or (reset by the adapter before the connect was reported, on a loaded machine) a socket
+    /// that is not connected.</summary>
+    private async Task<Socket> ConnectOrResetFromAsync(IPAddress from)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(from, 0));
+        try { await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, mllpPort)); }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset) { }
         return socket;
     }
 
