@@ -109,7 +109,9 @@ public sealed class CallerInterceptor(ClientCertificateValidator validator, Requ
             var check = validator.Check(certificate);
             if (check.Identity is null)
             {
-                logger.LogWarning("Refused client certificate {Subject} serial {Serial} from {Remote}: {Reason}",
+                // Without the revocation list every call is refused: RevocationMonitor logs that once, not per call.
+                logger.Log(check.Refusal == ClientCertificateValidator.RevocationListUnavailable ? LogLevel.Debug : LogLevel.Warning,
+                    "Refused client certificate {Subject} serial {Serial} from {Remote}: {Reason}",
                     certificate.Subject, certificate.SerialNumber, http.Connection.RemoteIpAddress, check.Refusal);
                 throw new RpcException(new Status(StatusCode.Unauthenticated, $"client certificate refused: {check.Refusal}"));
             }
