@@ -61,8 +61,7 @@ public sealed class MllpHardeningTests : IAsyncLifetime
         Assert.All(closedAfter, c => Assert.NotNull(c));
         var atOnce = closedAfter.Count(c => c < FrameIdleTimeout - TimeSpan.FromSeconds(1));
         Assert.True(atOnce >= flood - PerSender, $"{atOnce} of {flood} flooding connections closed at once; {flood - PerSender} were over the cap");
-        var refusals = Lines(hub.Output, "MLLP connection from 127.0.0.3 refused", "Mllp:MaxConnectionsPerSender");
-        Assert.True(refusals >= flood - PerSender, $"{refusals} refusals logged");
+        await LoggedAsync(flood - PerSender, "MLLP connection from 127.0.0.3 refused", "Mllp:MaxConnectionsPerSender");
     }
 
     [Fact]
@@ -80,7 +79,7 @@ public sealed class MllpHardeningTests : IAsyncLifetime
 
             Assert.Equal(sockets.Count - MaxConnections, closed.Count(c => c is not null));
             Assert.All(closed[..MaxConnections], c => Assert.Null(c)); // the first 32, in the order they connected
-            Assert.True(Lines(hub.Output, "refused: Mllp:MaxConnections (32)") >= sockets.Count - MaxConnections);
+            await LoggedAsync(sockets.Count - MaxConnections, "refused: Mllp:MaxConnections (32)");
         }
         finally
         {
@@ -99,7 +98,7 @@ public sealed class MllpHardeningTests : IAsyncLifetime
 
         Assert.NotNull(closed);
         Assert.InRange(timer.Elapsed, FrameIdleTimeout - TimeSpan.FromSeconds(1), FrameIdleTimeout + TimeSpan.FromSeconds(10));
-        Assert.True(Lines(hub.Output, "127.0.0.1", "Mllp:FrameIdleTimeout") >= 1);
+        await LoggedAsync(1, "127.0.0.1", "Mllp:FrameIdleTimeout");
         Assert.DoesNotContain("STALL1", hub.Output); // nothing of the message is logged
     }
 
@@ -130,7 +129,7 @@ public sealed class MllpHardeningTests : IAsyncLifetime
             $"{accepted.Count} concerns from the burst");
         await Task.Delay(1000); // anything wrongly sent would arrive now
         Assert.Equal(accepted.Count, hub.Count("Concerns", "IdempotencyKey LIKE 'hl7:RWE:BURST%'"));
-        Assert.True(Lines(hub.Output, "127.0.0.2", "Mllp:MessagesPerSecond") >= limited.Count);
+        await LoggedAsync(limited.Count, "127.0.0.2", "Mllp:MessagesPerSecond");
     }
 
     [Fact]
@@ -154,7 +153,7 @@ public sealed class MllpHardeningTests : IAsyncLifetime
         Assert.NotNull(closed);
         await Task.Delay(1000);
         Assert.Equal(0, hub.Count("Concerns", "IdempotencyKey = 'hl7:RWE:OUTSIDER1'"));
-        Assert.True(Lines(hub.Output, "MLLP connection from 127.0.0.9", "Mllp:AllowedSenders") >= 1);
+        await LoggedAsync(1, "MLLP connection from 127.0.0.9", "Mllp:AllowedSenders");
     }
 
     /// <summary>One flooding connection: connect, send an unterminated frame of 1 MB, then wait for the adapter to
@@ -240,6 +239,11 @@ public sealed class MllpHardeningTests : IAsyncLifetime
         MllpClient.Sample("ref-i12-minimal-lf.hl7").Replace("ICE00044720", controlId, StringComparison.Ordinal);
 
     private static byte[] Frame(string message) => [0x0B, .. Encoding.UTF8.GetBytes(message), 0x1C, 0x0D];
+
+    /// <summary>Waits for the hub's log (read from its output as it comes) to hold at least this many such lines.</summary>
+    private Task LoggedAsync(int atLeast, params string[] containing) =>
+        Eventually.TrueAsync(() => Task.FromResult(Lines(hub.Output, containing) >= atLeast),
+            $"{atLeast} log lines with {string.Join(" and ", containing)} (found {Lines(hub.Output, containing)})");
 
     private static int Lines(string output, params string[] containing) =>
         output.Split('\n').Count(line => containing.All(c => line.Contains(c, StringComparison.Ordinal)));
