@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using EscalationHub.Security;
+using Grpc.AspNetCore.Server;
 using Grpc.Core;
 
 namespace EscalationHub.Server.Security;
@@ -16,7 +17,10 @@ public sealed class CallerAuthentication(RequestDelegate next, ClientCertificate
     public async Task InvokeAsync(HttpContext http)
     {
         var method = http.Request.Path.Value ?? "";
+        // Only where grpc-dotnet reads the body before the interceptors: unary and server-streaming calls. A client
+        // stream is read by the service after the interceptor has refused (and answering it early races its writes).
         if (http.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true
+            && http.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>()?.Method.Type is MethodType.Unary or MethodType.ServerStreaming
             && CallerPolicies.For(method) is { Access: not Access.Anyone })
         {
             string? refusal;
