@@ -57,7 +57,26 @@ public static class StoreRegistration
     {
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
-        await db.Database.MigrateAsync();
+        // Replicas sharing one PostgreSQL database start at once: EF's own migration lock is held per migration, so with
+        // two pending migrations both would apply the second. A session lock around the whole run lets one migrate.
+        var postgres = !db.Database.IsSqlite();
+        if (postgres)
+        {
+            await db.Database.OpenConnectionAsync();
+            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(72420014)");
+        }
+        try
+        {
+            await db.Database.MigrateAsync();
+        }
+        finally
+        {
+            if (postgres)
+            {
+                await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock(72420014)");
+                await db.Database.CloseConnectionAsync();
+            }
+        }
         if (db.Database.IsSqlite())
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
         app.Services.GetRequiredService<StoreLocation>().Ready = true;

@@ -102,7 +102,7 @@ public sealed class ChildIdentityTests(ChildIdentityHub fixture) : IClassFixture
         var open = await Assert.ThrowsAsync<RpcException>(() => hub.As(School).Escalations.OpenDisagreementAsync(
             Disagreements.Open(hospital.ChildFileId, raiser: School, responder: "leics-police")).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, open.StatusCode);
-        Assert.Equal(0, hub.Count("Disagreements"));
+        Assert.Equal(0, hub.Count("Disagreements", "RaisedByAgency = $a", ("$a", School)));
     }
 
     [Fact]
