@@ -1,7 +1,5 @@
 using EscalationHub.Server.Concerns;
 using EscalationHub.Server.Disagreements;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using EscalationHub.Server.Operations;
 
 namespace EscalationHub.Server.Grpc;
@@ -36,8 +34,7 @@ public static class GrpcRegistration
         app.MapGrpcReflectionService().RequireListener(Operations.HubListeners.Grpc);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-            foreach (var address in addresses.Where(a => Operations.DashboardHosting.IsGrpcAddress(app.Configuration, a)))
+            foreach (var address in app.Services.GetRequiredService<HubListeners>().Urls(HubListeners.Grpc))
                 Console.WriteLine($"EscalationHub gRPC listening on {address} (HTTP/2)");
         });
         return app;

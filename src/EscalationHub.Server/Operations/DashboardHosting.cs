@@ -9,22 +9,14 @@ public static class DashboardHosting
 {
     public static string[] DashboardUrls(IConfiguration configuration) => HubListeners.Split(configuration["Dashboard:Urls"]);
 
-    public static string[] GrpcUrls(IConfiguration configuration) => HubListeners.Split(configuration["Urls"] ?? "https://127.0.0.1:5080");
-
     public static void ConfigureListeners(WebApplicationBuilder builder)
     {
-        var listeners = HubListeners.Of(builder);
-        foreach (var url in GrpcUrls(builder.Configuration)) listeners.Add(HubListeners.Grpc, url, HttpProtocols.Http2);
-        foreach (var url in DashboardUrls(builder.Configuration)) listeners.Add(HubListeners.Dashboard, url, HttpProtocols.Http1);
+        HubListeners.Of(builder).Add(HubListeners.Dashboard, builder.Configuration["Dashboard:Urls"], HttpProtocols.Http1);
     }
 
-    public static bool IsDashboardAddress(IConfiguration configuration, string address) => SamePort(DashboardUrls(configuration), address);
-
-    public static bool IsGrpcAddress(IConfiguration configuration, string address) => SamePort(GrpcUrls(configuration), address);
-
-    private static bool SamePort(string[] urls, string address)
+    public static bool IsDashboardAddress(IConfiguration configuration, string address)
     {
         var port = BindingAddress.Parse(address).Port;
-        return urls.Any(u => BindingAddress.Parse(u).Port == port);
+        return DashboardUrls(configuration).Any(u => BindingAddress.Parse(u).Port == port);
     }
 }

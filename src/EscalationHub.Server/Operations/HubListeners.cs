@@ -21,6 +21,8 @@ public sealed class HubListeners
     {
         if (builder.Services.Select(d => d.ImplementationInstance).OfType<HubListeners>().FirstOrDefault() is { } existing) return existing;
         var listeners = new HubListeners();
+        // The gRPC listener(s) first, from Urls, which is cleared below (Kestrel gets every listener from here).
+        listeners.Add(Grpc, builder.Configuration[WebHostDefaults.ServerUrlsKey] ?? "https://127.0.0.1:5080", HttpProtocols.Http2);
         builder.Services.AddSingleton(listeners);
         builder.Services.AddSingleton<MatcherPolicy, ListenerMatcherPolicy>();
         builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, ""); // the listeners below replace Urls
@@ -34,6 +36,7 @@ public sealed class HubListeners
     /// <summary>Adds the listeners of a ';'-separated list of http:// or https:// URLs (none when empty).</summary>
     public void Add(string name, string? urls, HttpProtocols protocols)
     {
+        if (Has(name)) throw new InvalidOperationException($"the listener '{name}' is configured twice");
         foreach (var url in Split(urls))
         {
             var address = BindingAddress.Parse(url);
@@ -45,6 +48,9 @@ public sealed class HubListeners
     }
 
     public bool Has(string name) => all.Any(l => l.Name == name);
+
+    /// <summary>The URLs of the named listeners.</summary>
+    public IEnumerable<string> Urls(string name) => all.Where(l => l.Name == name).Select(l => l.Address.ToString());
 
     /// <summary>Whether the connection came in through one of the named listeners.</summary>
     public bool Accepted(string name, ConnectionInfo connection)
