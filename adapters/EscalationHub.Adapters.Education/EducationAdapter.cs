@@ -20,9 +20,10 @@ public static class EducationAdapter
 
     public static IEndpointRouteBuilder MapEducationAdapter(this IEndpointRouteBuilder routes, AdapterSettings settings)
     {
-        routes.MapRaiseConcern(settings.AgencyCode, settings.Section["LocalAuthority"] is { Length: > 0 } la ? la : "leics-socialcare");
-        routes.MapAgencyResponses(settings.AgencyCode, ResponsePolicy.AnyRole);
-        routes.MapAgencyDisagreements(settings.AgencyCode);
+        var system = routes.MapAgencySystem(settings);
+        system.MapRaiseConcern(settings.AgencyCode, settings.Section["LocalAuthority"] is { Length: > 0 } la ? la : "leics-socialcare");
+        system.MapAgencyResponses(settings.AgencyCode, ResponsePolicy.AnyRole);
+        system.MapAgencyDisagreements(settings.AgencyCode);
         return routes;
     }
 }

@@ -59,8 +59,8 @@ public static class RaiseConcernApi
             new ActorRef(agencyCode, role!.Trim()), addressedTo, category!.Value, harmLevel!.Value, details!.Trim());
     }
 
-    public static IEndpointConventionBuilder MapRaiseConcern(this IEndpointRouteBuilder routes, string agencyCode, string defaultAddressee) =>
-        routes.MapPost("/concerns", async (HttpRequest request, HubSender hub, TimeProvider clock, ILoggerFactory logs, CancellationToken cancellationToken) =>
+    public static IEndpointConventionBuilder MapRaiseConcern(this AgencySystemRoutes routes, string agencyCode, string defaultAddressee) =>
+        routes.Routes.MapPost("/concerns", async (HttpRequest request, HubSender hub, TimeProvider clock, ILoggerFactory logs, CancellationToken cancellationToken) =>
         {
             var (body, problem) = await AgencySystemRegistration.ReadJsonAsync(request, cancellationToken);
             if (problem is not null) return problem;

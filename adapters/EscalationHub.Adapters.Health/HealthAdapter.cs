@@ -44,9 +44,10 @@ public static class HealthAdapter
 
     public static IEndpointRouteBuilder MapHealthAdapter(this IEndpointRouteBuilder routes, AdapterSettings settings)
     {
-        routes.MapFhirReferrals();
-        routes.MapFhirDisagreements(settings.AgencyCode);
-        routes.MapAgencyDisagreements(settings.AgencyCode);
+        var fhir = AgencySystemRoutes.For(routes, settings, FhirEndpoints.Format);
+        fhir.MapFhirReferrals();
+        fhir.MapFhirDisagreements(settings.AgencyCode);
+        routes.MapAgencySystem(settings).MapAgencyDisagreements(settings.AgencyCode);
         return routes;
     }
 }

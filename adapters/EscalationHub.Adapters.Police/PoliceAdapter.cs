@@ -23,8 +23,9 @@ public static class PoliceAdapter
 
     public static IEndpointRouteBuilder MapPoliceAdapter(this IEndpointRouteBuilder routes, AdapterSettings settings)
     {
-        routes.MapAgencyResponses(settings.AgencyCode, Policy);
-        routes.MapAgencyDisagreements(settings.AgencyCode);
+        var system = routes.MapAgencySystem(settings);
+        system.MapAgencyResponses(settings.AgencyCode, Policy);
+        system.MapAgencyDisagreements(settings.AgencyCode);
         return routes;
     }
 }

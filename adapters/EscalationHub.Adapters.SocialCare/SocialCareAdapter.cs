@@ -23,8 +23,9 @@ public static class SocialCareAdapter
 
     public static IEndpointRouteBuilder MapSocialCareAdapter(this IEndpointRouteBuilder routes, AdapterSettings settings)
     {
-        routes.MapAgencyResponses(settings.AgencyCode, ResponsePolicy.AnyRole);
-        routes.MapAgencyDisagreements(settings.AgencyCode);
+        var system = routes.MapAgencySystem(settings);
+        system.MapAgencyResponses(settings.AgencyCode, ResponsePolicy.AnyRole);
+        system.MapAgencyDisagreements(settings.AgencyCode);
         return routes;
     }
 }

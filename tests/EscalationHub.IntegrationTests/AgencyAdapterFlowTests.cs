@@ -46,7 +46,7 @@ public sealed class AgencyAdapterFlowTests(RabbitMqNode broker) : IAsyncLifetime
         var toPolice = Requests.HospitalReferral("csc-77120", addressedTo: "leics-police");
         toPolice.RaisedBy = new Actor { AgencyCode = "leics-socialcare", Role = "Social worker, MASH" };
         var policeConcern = await hub.Concerns.RaiseConcernAsync(toPolice);
-        using var http = new HttpClient { BaseAddress = school.HttpAddress };
+        using var http = school.AgencySystem();
         var schoolResponse = await http.PostAsync("/concerns", new StringContent($$"""
             {"referralId":"DSL-2026-0042","child":{"nhsNumber":"{{Oliver}}","givenName":"Oliver","familyName":"Testchild","dateOfBirth":"2016-05-02"},
              "raisedBy":{"role":"Designated Safeguarding Lead"},"category":"neglect","harmLevel":"standard",

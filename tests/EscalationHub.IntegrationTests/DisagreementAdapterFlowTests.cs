@@ -41,9 +41,9 @@ public sealed class DisagreementAdapterFlowTests(RabbitMqNode broker) : IAsyncLi
         var socialCare = await Run(TestAdapter.StartAsync(TestAdapter.Kind.SocialCare, amqp, "leics-socialcare"));
         var police = await Run(TestAdapter.StartAsync(TestAdapter.Kind.Police, amqp, "leics-police"));
         var school = await Run(TestAdapter.StartAsync(TestAdapter.Kind.Education, amqp, "oakfield-school"));
-        using var toSchool = new HttpClient { BaseAddress = school.HttpAddress };
-        using var toHealth = new HttpClient { BaseAddress = health.HttpAddress };
-        using var toSocialCare = new HttpClient { BaseAddress = socialCare.HttpAddress };
+        using var toSchool = school.AgencySystem();
+        using var toHealth = health.AgencySystem();
+        using var toSocialCare = socialCare.AgencySystem();
 
         // Another child's concern, in flight at the same time: the school to social care.
         var schoolResponse = await toSchool.PostAsync("/concerns", Json($$"""
@@ -93,7 +93,7 @@ public sealed class DisagreementAdapterFlowTests(RabbitMqNode broker) : IAsyncLi
         // The police case system tries to close it while unresolved: the hub refuses, changes nothing, and tells the
         // police (only) with the police's own command id.
         await WaitUntil(() => police.SimulatorReceived().Count(s => s.Kind == "disagreement.stage-entered") == 2, () => $"police {Kinds(police)}\n{police.Output}");
-        using var toPolice = new HttpClient { BaseAddress = police.HttpAddress };
+        using var toPolice = police.AgencySystem();
         Assert.Equal(HttpStatusCode.Accepted, (await toPolice.PostAsync("/disagreements", Json($$"""
             {"kind":"disagreement.close","commandId":"CAIT-DG-0001","by":{"role":"Detective Sergeant, CAIT"},"disagreementId":"{{disagreementId}}"}
             """))).StatusCode);

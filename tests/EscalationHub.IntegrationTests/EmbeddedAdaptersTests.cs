@@ -32,15 +32,16 @@ public sealed class EmbeddedAdaptersTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_embedded_adapters_HTTP_interfaces_answer_on_the_hubs_port()
+    public async Task The_embedded_adapters_HTTP_interfaces_answer_on_their_own_listeners_with_their_agency_systems_credentials()
     {
-        // The hub's port is TLS now (the hub's certificate from the development CA); the agency systems' HTTP
-        // interfaces on it need no client certificate.
-        using var http = new HttpClient(EscalationHub.Security.HubChannels.Handler(null, hub.Callers.PartnershipCa)) { BaseAddress = new Uri(hub.Address), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        // Each embedded adapter listens on its own port (Adapters:{Name}:Urls), as a standalone adapter does, and wants
+        // its agency system's credential (Security/AgencyEndpointAuthenticationTests has the refusals).
+        using var epr = hub.AgencySystem("Health");
+        using var school = hub.AgencySystem("Education");
 
-        var fhir = await http.PostAsync("/adapters/health/fhir/Bundle", new StringContent(File.ReadAllText(
+        var fhir = await epr.PostAsync("/fhir/Bundle", new StringContent(File.ReadAllText(
             Path.Combine(AppContext.BaseDirectory, "Samples", "fhir", "bundle-message-referral.json")), Encoding.UTF8, "application/fhir+json"));
-        var badSchool = await http.PostAsync("/adapters/education/concerns", new StringContent("{\"referralId\":\"x\"}", Encoding.UTF8, "application/json"));
+        var badSchool = await school.PostAsync("/concerns", new StringContent("{\"referralId\":\"x\"}", Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.Accepted, fhir.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badSchool.StatusCode);

@@ -42,7 +42,7 @@ public sealed class PoliceWebhookTests(RabbitMqNode broker) : IAsyncLifetime
         Assert.Single(caseSystem.Requests.Select(r => r.DeliveryId).Distinct());
         Assert.Contains(concern.ConcernId, caseSystem.Requests.Last().Body);
 
-        using var http = new HttpClient { BaseAddress = police.HttpAddress };
+        using var http = police.AgencySystem();
         var answer = await http.PostAsync("/responses", new StringContent($$"""
             {"kind":"concern.decided","concernId":"{{concern.ConcernId}}","by":{"role":"Detective Inspector, Public Protection"},
              "decision":"strategy-discussion","reason":"Joint enquiry","agreedActions":["Attend the strategy discussion today"]}
@@ -66,7 +66,7 @@ public sealed class PoliceWebhookTests(RabbitMqNode broker) : IAsyncLifetime
         var concern = await hub.Concerns.RaiseConcernAsync(Requests.HospitalReferral(addressedTo: "leics-police"));
         await WaitUntil(() => caseSystem.Delivered == 1);
 
-        using var http = new HttpClient { BaseAddress = police.HttpAddress };
+        using var http = police.AgencySystem();
         var answer = await http.PostAsync("/responses", new StringContent($$"""
             {"kind":"concern.decided","concernId":"{{concern.ConcernId}}","by":{"role":"Police Constable"},"decision":"no-further-action","reason":"x"}
             """, Encoding.UTF8, "application/json"));

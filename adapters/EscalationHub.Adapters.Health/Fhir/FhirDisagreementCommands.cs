@@ -49,9 +49,9 @@ public static class FhirDisagreementCommands
     private static readonly FhirJsonDeserializer Deserializer = new(new DeserializerSettings());
     private static readonly BaseFhirJsonSerializer Serializer = new(ModelInfo.ModelInspector);
 
-    public static IEndpointRouteBuilder MapFhirDisagreements(this IEndpointRouteBuilder routes, string agencyCode)
+    public static AgencySystemRoutes MapFhirDisagreements(this AgencySystemRoutes routes, string agencyCode)
     {
-        routes.MapPost("/fhir/Task", async (HttpRequest request, AgencyDisagreements disagreements, ReferralTasks referrals, TimeProvider clock,
+        routes.Routes.MapPost("/fhir/Task", async (HttpRequest request, AgencyDisagreements disagreements, ReferralTasks referrals, TimeProvider clock,
             CancellationToken cancellationToken) =>
         {
             if (request.ContentLength > FhirEndpoints.MaxBodyBytes)

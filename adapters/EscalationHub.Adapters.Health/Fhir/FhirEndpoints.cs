@@ -1,3 +1,4 @@
+using EscalationHub.Adapters.Runtime.AgencySystem;
 using EscalationHub.Adapters.Health.Referrals;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
@@ -14,11 +15,15 @@ public static class FhirEndpoints
 
     private static readonly BaseFhirJsonSerializer Serializer = new(ModelInfo.ModelInspector);
 
-    public static IEndpointRouteBuilder MapFhirReferrals(this IEndpointRouteBuilder routes)
+    /// <summary>FHIR JSON (application/json too, as FHIR servers take it); refusals as an OperationOutcome.</summary>
+    public static AgencySystemFormat Format { get; } = new([FhirJson, "application/json"], (status, detail) =>
+        Outcome(status, status == 401 ? OperationOutcome.IssueType.Login : OperationOutcome.IssueType.NotSupported, "$", detail));
+
+    public static AgencySystemRoutes MapFhirReferrals(this AgencySystemRoutes routes)
     {
-        routes.MapPost("/fhir/ServiceRequest", (HttpRequest request, ReferralIntake intake, CancellationToken cancellationToken) =>
+        routes.Routes.MapPost("/fhir/ServiceRequest", (HttpRequest request, ReferralIntake intake, CancellationToken cancellationToken) =>
             HandleAsync(request, intake, FhirReferralMapper.FromServiceRequest, cancellationToken));
-        routes.MapPost("/fhir/Bundle", (HttpRequest request, ReferralIntake intake, CancellationToken cancellationToken) =>
+        routes.Routes.MapPost("/fhir/Bundle", (HttpRequest request, ReferralIntake intake, CancellationToken cancellationToken) =>
             HandleAsync(request, intake, FhirReferralMapper.FromBundle, cancellationToken));
         return routes;
     }

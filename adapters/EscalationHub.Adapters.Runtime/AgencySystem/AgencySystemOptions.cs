@@ -17,6 +17,10 @@ public sealed class AgencySystemOptions
     /// <summary>An attempt the agency system has not answered within this time has failed.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The file holding the secret the agency system presents (Authorization: Bearer); empty: the adapter
+    /// makes one on first start at {DataDirectory}/agency-system-{agencyCode}.credential (0600).</summary>
+    public string? CredentialFile { get; set; }
+
     public bool UsesSimulator => string.IsNullOrWhiteSpace(Url);
 
     /// <summary>The wait after <paramref name="failedAttempts"/> failures: initial × 2^(n-1), at most the maximum.</summary>

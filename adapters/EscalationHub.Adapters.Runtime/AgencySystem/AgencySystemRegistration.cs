@@ -31,6 +31,9 @@ public static class AgencySystemRegistration
     {
         builder.Services.TryAddSingleton<AgencyResponses>();
         builder.Services.TryAddSingleton<AgencyDisagreements>();
+        // Made (or read) when the adapter's endpoints are mapped, so at start: its path is logged, never the secret.
+        builder.Services.AddKeyedSingleton(settings.AgencyCode, (sp, _) =>
+            AgencySystemCredential.LoadOrCreate(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger<AgencySystemCredential>()));
         builder.Services.AddSingleton<IHostedService>(sp =>
         {
             var options = settings.AgencySystem;
@@ -57,10 +60,14 @@ public static class AgencySystemRegistration
         return builder.AddAgencySystemDelivery(settings, "application/json", simulator);
     }
 
+    /// <summary>The endpoints of an agency system's JSON interface: its credential and application/json first.</summary>
+    public static AgencySystemRoutes MapAgencySystem(this IEndpointRouteBuilder routes, AdapterSettings settings) =>
+        AgencySystemRoutes.For(routes, settings, AgencySystemFormat.Json);
+
     /// <summary>POST {prefix}/responses: the agency system's acknowledgement or decision on a concern sent to it.
     /// 202 once the hub's broker has the message; 400 problem details naming the field, and nothing sent, otherwise.</summary>
-    public static IEndpointConventionBuilder MapAgencyResponses(this IEndpointRouteBuilder routes, string agencyCode, ResponsePolicy policy) =>
-        routes.MapPost("/responses", async (HttpRequest request, AgencyResponses responses, CancellationToken cancellationToken) =>
+    public static IEndpointConventionBuilder MapAgencyResponses(this AgencySystemRoutes routes, string agencyCode, ResponsePolicy policy) =>
+        routes.Routes.MapPost("/responses", async (HttpRequest request, AgencyResponses responses, CancellationToken cancellationToken) =>
         {
             var (body, problem) = await ReadJsonAsync(request, cancellationToken);
             if (problem is not null) return problem;
@@ -72,8 +79,8 @@ public static class AgencySystemRegistration
     /// escalate, resolve, ...; see <see cref="DisagreementCommandKinds"/>), sent to the hub as this agency. 202 once the
     /// hub's broker has it (the outcome comes back as "disagreement.*" webhook calls); 400 problem details naming the
     /// field, and nothing sent, otherwise. The same commandId posted again is applied once.</summary>
-    public static IEndpointConventionBuilder MapAgencyDisagreements(this IEndpointRouteBuilder routes, string agencyCode) =>
-        routes.MapPost("/disagreements", async (HttpRequest request, AgencyDisagreements disagreements, CancellationToken cancellationToken) =>
+    public static IEndpointConventionBuilder MapAgencyDisagreements(this AgencySystemRoutes routes, string agencyCode) =>
+        routes.Routes.MapPost("/disagreements", async (HttpRequest request, AgencyDisagreements disagreements, CancellationToken cancellationToken) =>
         {
             var (body, problem) = await ReadJsonAsync(request, cancellationToken);
             if (problem is not null) return problem;

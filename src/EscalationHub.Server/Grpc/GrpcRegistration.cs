@@ -1,7 +1,6 @@
 using EscalationHub.Server.Concerns;
 using EscalationHub.Server.Disagreements;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using EscalationHub.Server.Operations;
 
 namespace EscalationHub.Server.Grpc;
 
@@ -31,14 +30,14 @@ public static class GrpcRegistration
     {
         // No certificate, no parsing: UNAUTHENTICATED before grpc-dotnet reads a request body.
         app.UseMiddleware<Security.CallerAuthentication>();
-        app.MapGrpcService<ConcernsService>();
-        app.MapGrpcService<EscalationsService>();
-        app.MapGrpcHealthChecksService();
-        app.MapGrpcReflectionService();
+        // On the gRPC listener(s) only (Operations/HubListeners), whatever a request's Host header says.
+        app.MapGrpcService<ConcernsService>().RequireListener(Operations.HubListeners.Grpc);
+        app.MapGrpcService<EscalationsService>().RequireListener(Operations.HubListeners.Grpc);
+        app.MapGrpcHealthChecksService().RequireListener(Operations.HubListeners.Grpc);
+        app.MapGrpcReflectionService().RequireListener(Operations.HubListeners.Grpc);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-            foreach (var address in addresses.Where(a => !Operations.DashboardHosting.IsDashboardAddress(app.Configuration, a)))
+            foreach (var address in app.Services.GetRequiredService<HubListeners>().Urls(HubListeners.Grpc))
                 Console.WriteLine($"EscalationHub gRPC listening on {address} (HTTP/2)");
         });
         return app;

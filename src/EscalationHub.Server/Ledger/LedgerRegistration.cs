@@ -1,3 +1,4 @@
+using EscalationHub.Server.Operations;
 using EscalationHub.Server.Store;
 using MassTransit;
 
@@ -39,7 +40,7 @@ public static class LedgerRegistration
 
     public static WebApplication MapHubLedger(this WebApplication app)
     {
-        app.MapGrpcService<LedgerService>();
+        app.MapGrpcService<LedgerService>().RequireListener(Operations.HubListeners.Grpc);
         return app;
     }
 }

@@ -22,9 +22,9 @@ public static class DashboardEndpoints
     public static DeadLetterDto ToDto(DeadLetter d) => new(d.Id, d.MessageId, d.MessageType, d.Queue, d.ErrorQueue, d.Reason,
         d.ExceptionType, d.FailedAt, d.RedrivenAt, d.Redrives, d.CaseReference);
 
-    public static void MapDashboardApi(this IEndpointRouteBuilder app, string[] hosts)
+    public static void MapDashboardApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").RequireHost(hosts).AddEndpointFilter(async (context, next) =>
+        var api = app.MapGroup("/api").RequireListener(HubListeners.Dashboard).AddEndpointFilter(async (context, next) =>
         {
             var token = context.HttpContext.RequestServices.GetRequiredService<OperatorToken>();
             var refused = token.Check(context.HttpContext.Request.Headers[OperatorToken.Header].FirstOrDefault());

@@ -10,9 +10,6 @@ using OpenTelemetry.Trace;
 
 namespace EscalationHub.Server.Operations;
 
-/// <summary>The RequireHost patterns ("*:5081") of the dashboard's listeners; empty when the dashboard is off.</summary>
-public sealed record DashboardHosts(string[] Patterns);
-
 public static class OperationsRegistration
 {
 
@@ -58,18 +55,17 @@ public static class OperationsRegistration
             // System.Runtime: the runtime's own meter (GC heap, working set, thread pool), for memory over time.
             .WithMetrics(m => m.AddMeter(HubTelemetry.Name, "System.Runtime").AddAspNetCoreInstrumentation().AddPrometheusExporter());
 
-        services.AddSingleton(new DashboardHosts(DashboardHosting.ConfigureListeners(builder)));
+        DashboardHosting.ConfigureListeners(builder);
         return builder;
     }
 
     public static WebApplication MapOperations(this WebApplication app)
     {
-        app.MapGrpcService<OperationsService>();
-        var hosts = app.Services.GetRequiredService<DashboardHosts>().Patterns;
-        if (hosts.Length == 0) return app;
+        app.MapGrpcService<OperationsService>().RequireListener(HubListeners.Grpc);
+        var listeners = app.Services.GetRequiredService<HubListeners>();
+        if (!listeners.Has(HubListeners.Dashboard)) return app;
 
-        var ports = hosts.Select(h => int.Parse(h[(h.LastIndexOf(':') + 1)..])).ToHashSet();
-        app.UseWhen(http => ports.Contains(http.Connection.LocalPort), dashboard => dashboard
+        app.UseWhen(http => listeners.Accepted(HubListeners.Dashboard, http.Connection), dashboard => dashboard
             .Use(async (http, next) =>
             {
                 // The page and its scripts come only from the hub; nothing is fetched from elsewhere.
@@ -80,8 +76,8 @@ public static class OperationsRegistration
             })
             .UseDefaultFiles()
             .UseStaticFiles());
-        app.MapDashboardApi(hosts);
-        app.MapPrometheusScrapingEndpoint("/metrics").RequireHost(hosts);
+        app.MapDashboardApi();
+        app.MapPrometheusScrapingEndpoint("/metrics").RequireListener(HubListeners.Dashboard);
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {

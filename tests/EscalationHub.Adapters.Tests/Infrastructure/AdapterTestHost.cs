@@ -60,6 +60,9 @@ public sealed class AdapterTestHost : IAsyncDisposable
         this.app = app;
         Directory = directory;
         Http = new HttpClient { BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
+        // The agency system's credential, which the adapter made on start ({DataDirectory}/agency-system-{agency}.credential).
+        if (System.IO.Directory.GetFiles(directory, "agency-system-*.credential").FirstOrDefault() is { } credential)
+            Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", File.ReadAllText(credential).Trim());
     }
 
     public string Directory { get; }

@@ -96,6 +96,18 @@ public sealed class TestAdapter : IAsyncDisposable
     /// <summary>The adapter's HTTP interface for its agency system (FHIR, /responses, /concerns).</summary>
     public Uri HttpAddress { get; private init; } = null!;
 
+    /// <summary>The credential the adapter made for its agency system on first start
+    /// ({data directory}/agency-system-{agency}.credential).</summary>
+    public string AgencySystemCredential => File.ReadAllText(Path.Combine(Directory, $"agency-system-{AgencyCode}.credential")).Trim();
+
+    /// <summary>An HTTP client for the adapter's interface that presents its agency system's credential.</summary>
+    public HttpClient AgencySystem()
+    {
+        var http = new HttpClient { BaseAddress = HttpAddress };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AgencySystemCredential);
+        return http;
+    }
+
     /// <summary>The health adapter's MLLP port; -1 for other adapters.</summary>
     public int MllpPort { get; private init; }
 

@@ -22,6 +22,13 @@ public sealed class TestHub : IAsyncDisposable
         DashboardPort = Ports.Free(Ports.ServerMin, Ports.ServerMax);
         while (DashboardPort == Port) DashboardPort = Ports.Free(Ports.ServerMin, Ports.ServerMax);
         DashboardAddress = $"http://127.0.0.1:{DashboardPort}";
+        // The embedded adapters' own listeners (their agency systems' HTTP interfaces), each on a free port of its own.
+        foreach (var name in EmbeddedAdapterAgencies.Keys)
+        {
+            var port = Ports.Free(Ports.ServerMin, Ports.ServerMax);
+            while (port == Port || port == DashboardPort || adapterPorts.ContainsValue(port)) port = Ports.Free(Ports.ServerMin, Ports.ServerMax);
+            adapterPorts[name] = port;
+        }
         Callers = new HubCallers(Address, Path.Combine(directory, "certs"));
         CertificatesByAddress[Address] = Callers.CertificatesDirectory;
         Channel = Callers.Routing;
@@ -53,6 +60,34 @@ public sealed class TestHub : IAsyncDisposable
 
     /// <summary>The operator token the test hubs are started with (Operations:OperatorToken).</summary>
     public const string OperatorToken = "test-operator-token";
+
+    /// <summary>The embedded adapters by the name of their settings section (Adapters:{Name}) and the agency each
+    /// acts for (the hub's defaults).</summary>
+    public static IReadOnlyDictionary<string, string> EmbeddedAdapterAgencies { get; } = new Dictionary<string, string>
+    {
+        ["Health"] = "uhl-health",
+        ["Police"] = "leics-police",
+        ["SocialCare"] = "leics-socialcare",
+        ["Education"] = "oakfield-school",
+    };
+
+    private readonly Dictionary<string, int> adapterPorts = [];
+
+    /// <summary>An embedded adapter's own listener (Adapters:{Name}:Urls), where its agency system posts.</summary>
+    public Uri AdapterAddress(string name) => new($"http://127.0.0.1:{adapterPorts[name]}");
+
+    /// <summary>The credential the embedded adapter made for its agency system on first start
+    /// ({data directory}/agency-system-{agency}.credential).</summary>
+    public string AgencySystemCredential(string name) =>
+        File.ReadAllText(Path.Combine(Directory, $"agency-system-{EmbeddedAdapterAgencies[name]}.credential")).Trim();
+
+    /// <summary>An HTTP client for an embedded adapter's listener that presents its agency system's credential.</summary>
+    public HttpClient AgencySystem(string name)
+    {
+        var http = new HttpClient { BaseAddress = AdapterAddress(name) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AgencySystemCredential(name));
+        return http;
+    }
 
     public int DashboardPort { get; }
     /// <summary>The dashboard, its JSON API and /metrics (HTTP/1.1).</summary>
@@ -114,6 +149,7 @@ public sealed class TestHub : IAsyncDisposable
     public async Task StartProcessAsync(IReadOnlyDictionary<string, string>? overrides = null, bool waitUntilServing = true)
     {
         var current = new Dictionary<string, string>(settings) { ["Urls"] = Address, ["Dashboard:Urls"] = DashboardAddress };
+        foreach (var (name, port) in adapterPorts) current.TryAdd($"Adapters:{name}:Urls", $"http://127.0.0.1:{port}");
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>()) current[key] = value;
         process = AppProcess.Start("src/EscalationHub.Server", "EscalationHub.Server", Directory, current);
         // Channels that saw the hub down back off their reconnects (up to minutes): start afresh with the new process.
