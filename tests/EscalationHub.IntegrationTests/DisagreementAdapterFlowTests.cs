@@ -99,7 +99,7 @@ public sealed class DisagreementAdapterFlowTests(RabbitMqNode broker) : IAsyncLi
             """))).StatusCode);
 
         // Every agency system has what it should: wait for the last deliveries, then for anything wrongly sent.
-        await WaitUntil(() => police.SimulatorReceived().Count == 6 && socialCare.SimulatorReceived().Count == 7 && school.SimulatorReceived().Count == 3
+        await WaitUntil(() => police.SimulatorReceived().Count == 6 && socialCare.SimulatorReceived().Count == 8 && school.SimulatorReceived().Count == 3
                               && health.SimulatorReceived().Any(s => s.Kind == "disagreement-task.stage-entered" && s.Body.Contains("Stage 2:")),
             () => $"police {Kinds(police)}\nsocial care {Kinds(socialCare)}\nschool {Kinds(school)}\nepr {Kinds(health)}");
         await Task.Delay(2000);
@@ -131,8 +131,12 @@ public sealed class DisagreementAdapterFlowTests(RabbitMqNode broker) : IAsyncLi
         Assert.All(seenByPolice, s => Assert.DoesNotContain(Oliver, s.Body)); // notices carry child file ids, never NHS numbers or names
         Assert.All(seenByPolice, s => Assert.DoesNotContain(Amelia, s.Body));
 
-        // Social care: the two concerns addressed to it, then the disagreement's five events.
+        // Social care: the two concerns addressed to it, the police joining the child file (named as a responder), then
+        // the disagreement's five events.
         var seenBySocialCare = socialCare.SimulatorReceived();
+        var joined = Assert.Single(seenBySocialCare, s => s.Kind == "child-file.party-joined");
+        Assert.Contains("leics-police", joined.Body);
+        Assert.Contains(childFileId, joined.Body);
         Assert.Equal(new[] { $"concern.raised:{referralId}", $"concern.raised:{schoolConcernId}" }.Order(),
             seenBySocialCare.Where(s => s.Kind == "concern.raised").Select(s => $"{s.Kind}:{Root(s.Body).GetProperty("concern").GetProperty("concernId").GetString()}").Order());
         Assert.Equal(notices, seenBySocialCare.Where(s => s.Kind.StartsWith("disagreement.")).Select(s => $"{Field(s.Body, "sequence")}:{s.Kind}").Order());
@@ -152,7 +156,9 @@ public sealed class DisagreementAdapterFlowTests(RabbitMqNode broker) : IAsyncLi
         Assert.All(referralTasks, s => Assert.Contains($"\"id\":\"{referralId}\"", s.Body));
         Assert.Equal("task.completed", referralTasks.Last().Kind);
         var disagreementTasks = seenByEpr.Where(s => s.Kind.StartsWith("disagreement-task.")).ToList();
-        Assert.Equal(seenByEpr.Count, referralTasks.Count + disagreementTasks.Count);
+        // ... and a Communication that the police joined the child file.
+        Assert.Contains("leics-police", Assert.Single(seenByEpr, s => s.Kind == "communication.party-joined").Body);
+        Assert.Equal(seenByEpr.Count, referralTasks.Count + disagreementTasks.Count + 1);
         var sequences = disagreementTasks.Select(s => Output(s.Body, "sequence").GetProperty("valueInteger").GetInt32()).ToList();
         Assert.Equal(sequences.Order().Distinct(), sequences);
         Assert.Equal(5, sequences.Last());

@@ -15,7 +15,7 @@ public sealed class ListenerBoundaryTests(EmbeddedHub fixture) : IClassFixture<E
     public async Task The_issues_replay_metrics_through_the_grpc_port_with_the_dashboards_Host_header_answers_nothing()
     {
         using var grpcPort = GrpcPortClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        using var request = Http2(HttpMethod.Get, "/metrics");
         request.Headers.Host = $"127.0.0.1:{hub.DashboardPort}";
 
         var response = await grpcPort.SendAsync(request);
@@ -32,7 +32,7 @@ public sealed class ListenerBoundaryTests(EmbeddedHub fixture) : IClassFixture<E
         using var grpcPort = GrpcPortClient();
         foreach (var path in new[] { "/api/flow", "/api/stats", "/api/adapters", "/api/dead-letters" })
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            using var request = Http2(HttpMethod.Get, path);
             request.Headers.Host = $"127.0.0.1:{hub.DashboardPort}";
             request.Headers.Add("x-operator-token", TestHub.OperatorToken);
 
@@ -109,6 +109,10 @@ public sealed class ListenerBoundaryTests(EmbeddedHub fixture) : IClassFixture<E
 
     // The server certificate is not checked here: with a Host header naming another port, the client would check
     // it against that name; what is tested is what the hub answers.
+    // The gRPC port speaks HTTP/2 only: a request built by hand must say so (DefaultRequestVersion covers GetAsync alone).
+    private static HttpRequestMessage Http2(HttpMethod method, string path) =>
+        new(method, path) { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+
     private HttpClient GrpcPortClient() => new(new SocketsHttpHandler
     {
         SslOptions = new System.Net.Security.SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true },
