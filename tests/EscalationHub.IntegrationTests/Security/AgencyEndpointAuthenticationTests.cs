@@ -221,7 +221,7 @@ public sealed class StandaloneAgencyEndpointAuthenticationTests(RabbitMqNode bro
     {
         using var anonymous = new HttpClient { BaseAddress = school.HttpAddress };
         using var wrong = new HttpClient { BaseAddress = school.HttpAddress };
-        wrong.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", school.AgencySystemCredential[..^1] + "A");
+        wrong.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", school.AgencySystemCredential[..^1] + (school.AgencySystemCredential[^1] == 'A' ? "B" : "A"));
         using var system = school.AgencySystem();
 
         var none = await anonymous.PostAsync("/concerns", AgencyEndpointAuthenticationTests.Json(AgencyEndpointAuthenticationTests.SchoolConcern("SA-NONE")));
