@@ -9,6 +9,9 @@ using Microsoft.Data.Sqlite;
 // --smoke: a small run that checks every measurement still works; --keep: keep the stores it wrote;
 // --only=hub (raw baselines, hub end to end, hub memory), --only=ledger,deadlines or --only=e2e (the hub end to end
 // alone): a part of it, while working on it.
+// The stores it writes are handed to hub processes, which refuse data open to other users: make them private as the
+// hub itself would.
+EscalationHub.Security.DataAtRest.Protect();
 var smoke = args.Contains("--smoke");
 var only = args.FirstOrDefault(a => a.StartsWith("--only="))?["--only=".Length..].Split(',') ?? ["ledger", "deadlines", "hub"];
 var scale = smoke ? Scale.Smoke : Scale.Full;
