@@ -1,4 +1,3 @@
-using EscalationHub.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -17,8 +16,7 @@ public sealed record AgencySystemFormat(IReadOnlyList<string> MediaTypes, Func<i
 }
 
 /// <summary>Where an agency system acts as its agency: every endpoint mapped on these routes first checks the
-/// system's credential (<see cref="AgencySystemCredential"/>; or, where the listener is https and the hub's
-/// certificate checks are at hand, a partnership client certificate naming this agency), then the content type.
+/// system's credential (<see cref="AgencySystemCredential"/>), then the content type.
 /// A refusal is 401 (with WWW-Authenticate: Bearer) or 415, logged with the caller's address; nothing is sent to
 /// the hub. The shipped endpoints (POST /responses, /disagreements, /concerns, /fhir/...) can be mapped only here.</summary>
 public sealed class AgencySystemRoutes
@@ -31,12 +29,11 @@ public sealed class AgencySystemRoutes
     {
         var credential = routes.ServiceProvider.GetRequiredKeyedService<AgencySystemCredential>(settings.AgencyCode);
         var logger = routes.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger<AgencySystemRoutes>();
-        var certificates = routes.ServiceProvider.GetService<ClientCertificateValidator>();
         var group = routes.MapGroup("");
         group.AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
-            var refusal = Authenticate(http, credential, certificates, settings.AgencyCode);
+            var refusal = Authenticate(http.Request.Headers.Authorization, credential);
             if (refusal is not null)
             {
                 logger.LogWarning("{Agency}: {Method} {Path} from {Remote} refused: {Reason}", settings.AgencyCode, http.Request.Method,
@@ -57,19 +54,8 @@ public sealed class AgencySystemRoutes
         return new AgencySystemRoutes(group);
     }
 
-    private static string? Authenticate(HttpContext http, AgencySystemCredential credential, ClientCertificateValidator? certificates, string agencyCode)
-    {
-        var authorization = http.Request.Headers.Authorization;
-        if (authorization.Count > 0 && credential.Accepts(authorization)) return null;
-        // The alternative: mutual TLS with the agency's partnership certificate (an https listener of the hub).
-        if (http.Connection.ClientCertificate is { } certificate && certificates is not null)
-        {
-            var check = certificates.Check(certificate);
-            if (check.Identity?.AgencyCode == agencyCode) return null;
-            return check.Refusal ?? $"the client certificate is {check.Identity}'s, not this agency's";
-        }
-        return authorization.Count == 0 ? "no credential" : "wrong credential";
-    }
+    private static string? Authenticate(Microsoft.Extensions.Primitives.StringValues authorization, AgencySystemCredential credential) =>
+        authorization.Count == 0 ? "no credential" : credential.Accepts(authorization) ? null : "wrong credential";
 
     private static bool Accepts(string? contentType, IReadOnlyList<string> mediaTypes)
     {
