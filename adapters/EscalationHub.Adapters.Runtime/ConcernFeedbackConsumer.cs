@@ -24,9 +24,17 @@ public sealed class ConcernFeedbackConsumer(AgencyAdapters adapters, IServicePro
     public async Task Consume(ConsumeContext<ConcernStatusChanged> context)
     {
         // The agency that answers is the other side of the concern: by default the one a disagreement about it is with.
-        await adapters.For(context).Cases.RememberCounterpartAsync(context.Message.ConcernId, context.Message.By.AgencyCode, context.CancellationToken);
+        var adapter = adapters.For(context);
+        var notice = context.Message;
+        if (notice.ChildFileId is { } childFileId)
+        {
+            await adapter.Cases.RememberConcernAsync(notice.ConcernId, childFileId, notice.By.AgencyCode, context.CancellationToken);
+            // The raiser is party to the child file: keep a verified copy (a concern raised over gRPC had no acceptance to say so).
+            await replicator.TrackAsync(adapter.AgencyCode, childFileId, context.CancellationToken);
+        }
+        else await adapter.Cases.RememberCounterpartAsync(notice.ConcernId, notice.By.AgencyCode, context.CancellationToken);
         if (await ForwardOnceAsync(context) is { } agency)
-            logger.LogInformation("{Agency}: concern {Reference} is now {Status}", agency, context.Message.Reference, context.Message.Status);
+            logger.LogInformation("{Agency}: concern {Reference} is now {Status}", agency, notice.Reference, notice.Status);
     }
 
     public async Task Consume(ConsumeContext<ConcernAccepted> context)

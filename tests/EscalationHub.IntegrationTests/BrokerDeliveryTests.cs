@@ -52,6 +52,35 @@ public sealed class BrokerDeliveryTests(RabbitMqNode broker) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_concern_answered_at_once_costs_three_broker_messages_the_concern_one_reply_and_one_notice_to_the_raiser()
+    {
+        var hub = await StartHubAsync();
+        await StartSocialCareAsync();
+        await using var tap = await BrokerTap.StartAsync(broker.AmqpUri,
+            M.Addresses.AgencyQueue("leics-socialcare"), M.Addresses.HubInboundFrom("leics-socialcare"), M.Addresses.AgencyQueue("uhl-health"));
+
+        var concern = await hub.Concerns.RaiseConcernAsync(Requests.HospitalReferral());
+        var changes = await Requests.WatchUntilDecidedAsync(hub.Concerns, concern.ConcernId, Patience);
+        await Eventually.TrueAsync(() => Task.FromResult(hub.Count("Outbox", "SentAt IS NULL") == 0), "the notice to the raiser sent");
+
+        var tapped = await tap.TakeAsync();
+        var aboutConcern = tapped.Where(m => m.Message.TryGetProperty("concernId", out var id) && id.GetString() == concern.ConcernId).ToList();
+        // The social care system acknowledged and decided at once: one reply; the raiser asked over gRPC (its answer was
+        // the response, no ConcernAccepted) and is told once, DECIDED with the acknowledgement's time.
+        Assert.Equal(["ConcernRaised", "DecideConcern", "ConcernStatusChanged"], aboutConcern.Select(m => m.Type));
+        var notice = aboutConcern[2].Message;
+        Assert.Equal("Decided", notice.GetProperty("status").GetString());
+        Assert.Equal(changes[1].At.ToDateTimeOffset(), notice.GetProperty("acknowledgedAt").GetDateTimeOffset());
+        // The reply is the concern's receipt: no MessageDelivered for it.
+        var raisedId = aboutConcern[0].MessageId;
+        Assert.DoesNotContain(tapped, m => m.Type == "MessageDelivered" && m.Message.GetProperty("messageId").GetGuid() == raisedId);
+        // Both steps are still on the record: two status changes and two ledger entries after RECEIVED.
+        Assert.Equal([ConcernStatus.Received, ConcernStatus.Acknowledged, ConcernStatus.Decided], changes.Select(c => c.Status));
+        Assert.Equal("Duty social worker", changes[1].By.Role); // the acknowledgement as the system gave it, not the decider
+        Assert.Equal(3, hub.Count("LedgerEntries", $"CaseId = '{concern.ConcernId}'"));
+    }
+
+    [Fact]
     public async Task Raising_the_same_concern_twice_returns_the_first_and_sends_nothing_new()
     {
         var hub = await StartHubAsync();

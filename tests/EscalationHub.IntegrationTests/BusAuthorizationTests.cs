@@ -96,4 +96,27 @@ public sealed class BusAuthorizationTests(RabbitMqNode broker) : IAsyncLifetime
         Assert.Contains("is not the agency concern", letter.Reason); // the sender is right, but it is no party
         Assert.Equal(ConcernStatus.Acknowledged, acknowledged.Status);
     }
+    [Fact]
+    public async Task A_decision_that_carries_an_acknowledgement_by_another_agency_is_refused_and_nothing_is_stored()
+    {
+        var concern = await hub.Concerns.RaiseConcernAsync(Requests.HospitalReferral());
+        await Eventually.TrueAsync(() => Task.FromResult(hub.Count("Outbox", "SentAt IS NULL") == 0), "the ConcernRaised sent");
+        var before = hub.CountAll();
+        var socialCare = await AgencyBusAsync("leics-socialcare");
+        var decision = new M.DecideConcern(Guid.Parse(concern.ConcernId), new M.ActorRef("leics-socialcare", "Team manager"),
+            M.ConcernDecision.EarlyHelp, "Early help hub", DateTimeOffset.UtcNow)
+        {
+            AcknowledgedBy = new M.ActorRef("leics-police", "DS"), AcknowledgedAt = DateTimeOffset.UtcNow.AddMinutes(-1),
+        };
+        var decisionId = Guid.NewGuid();
+
+        await socialCare.SendAsync(M.Addresses.HubInboundFrom("leics-socialcare"), decision, decisionId);
+        var letter = await DeadLetterAsync(decisionId);
+
+        Assert.Equal(("DecideConcern", "RefusedMessageException"), (letter.MessageType, letter.ExceptionType));
+        Assert.Contains("acknowledged_by.agency_code", letter.Reason);
+        Assert.Equal(before, hub.CountAll());
+        Assert.Equal(ConcernStatus.Received,
+            (await hub.Concerns.GetConcernAsync(new GetConcernRequest { ConcernId = concern.ConcernId, AgencyCode = "uhl-health" })).Status);
+    }
 }

@@ -26,7 +26,7 @@ public sealed class AgencyResponses(AgencyAdapters adapters, HubSender hub, Time
     {
         if (body.ValueKind != JsonValueKind.Object)
         {
-            errors.Add("$", "must be a JSON object");
+            errors.Add("$", "must be a JSON object (one response) or an array of them");
             return null;
         }
 
@@ -94,34 +94,73 @@ public sealed class AgencyResponses(AgencyAdapters adapters, HubSender hub, Time
         return errors.HasErrors ? null : new AgencyResponse(kind!, concernId, role!.Trim(), at, decision, reason?.Trim());
     }
 
-    /// <summary>Sends a checked response to the hub (with the broker's confirm). A concern this agency was never sent is
-    /// refused: an agency answers only for what it is party to.</summary>
-    public async Task<bool> ApplyAsync(string agencyCode, AgencyResponse response, ProblemFields errors, CancellationToken cancellationToken)
+    /// <summary>At most this many responses in one body: one concern's acknowledgement and decision, or a few concerns'.</summary>
+    public const int MaxResponsesPerBody = 20;
+
+    /// <summary>Sends checked responses to the hub (each with the broker's confirm). A concern this agency was never sent
+    /// is refused: an agency answers only for what it is party to. An acknowledgement and a decision on the same concern
+    /// given together go as one message (the decision carrying its acknowledgement): one reply for the hub to apply
+    /// and one notice to the raiser, not two.</summary>
+    public async Task<bool> ApplyAsync(string agencyCode, IReadOnlyList<AgencyResponse> responses, ProblemFields errors, CancellationToken cancellationToken)
     {
         var adapter = adapters.ForAgency(agencyCode);
-        if (!await adapter.Outbox.HasConcernAsync(response.ConcernId, WebhookKinds.ConcernRaised, cancellationToken))
-        {
-            errors.Add("concernId", "is not a concern sent to this agency");
-            return false;
-        }
+        for (var i = 0; i < responses.Count; i++)
+            if (!await adapter.Outbox.HasConcernAsync(responses[i].ConcernId, WebhookKinds.ConcernRaised, cancellationToken))
+                errors.Add(responses.Count == 1 ? "concernId" : $"[{i}].concernId", "is not a concern sent to this agency");
+        if (errors.HasErrors) return false;
 
-        var by = new ActorRef(agencyCode, response.Role);
-        if (response.Kind == WebhookKinds.ConcernAcknowledged)
-            await hub.SendAsync(new AcknowledgeConcern(response.ConcernId, by, response.At),
-                DeterministicId.For(response.ConcernId, $"{agencyCode}/acknowledge"), cancellationToken);
-        else
-            await hub.SendAsync(new DecideConcern(response.ConcernId, by, response.Decision!.Value, response.Reason!, response.At),
-                DeterministicId.For(response.ConcernId, $"{agencyCode}/decide"), cancellationToken);
-        logger.LogInformation("{Agency}: {Kind} for concern {ConcernId} sent to the hub", agencyCode, response.Kind, response.ConcernId);
+        foreach (var concern in responses.GroupBy(r => r.ConcernId))
+        {
+            var acknowledged = concern.FirstOrDefault(r => r.Kind == WebhookKinds.ConcernAcknowledged);
+            var decided = concern.FirstOrDefault(r => r.Kind == WebhookKinds.ConcernDecided);
+            if (decided is not null)
+            {
+                var by = new ActorRef(agencyCode, decided.Role);
+                await hub.SendAsync(new DecideConcern(concern.Key, by, decided.Decision!.Value, decided.Reason!, decided.At)
+                    {
+                        AcknowledgedBy = acknowledged is null ? null : new ActorRef(agencyCode, acknowledged.Role),
+                        AcknowledgedAt = acknowledged?.At,
+                    },
+                    DeterministicId.For(concern.Key, $"{agencyCode}/decide"), cancellationToken);
+            }
+            else if (acknowledged is not null)
+                await hub.SendAsync(new AcknowledgeConcern(concern.Key, new ActorRef(agencyCode, acknowledged.Role), acknowledged.At),
+                    DeterministicId.For(concern.Key, $"{agencyCode}/acknowledge"), cancellationToken);
+            logger.LogInformation("{Agency}: {Kinds} for concern {ConcernId} sent to the hub", agencyCode,
+                string.Join(" + ", concern.Select(r => r.Kind)), concern.Key);
+        }
         return true;
     }
 
-    /// <summary>Parse, check and send: what both the HTTP interface and the simulators call.</summary>
+    /// <summary>Parse, check and send: what both the HTTP interface and the simulators call. The body is one response, or
+    /// an array of them (e.g. a concern's acknowledgement and decision given at once); any error refuses the whole body
+    /// and sends nothing.</summary>
     public async Task<ProblemFields> SubmitAsync(string agencyCode, JsonElement body, ResponsePolicy policy, CancellationToken cancellationToken)
     {
         var errors = new ProblemFields();
-        var response = Parse(body, clock.GetUtcNow(), policy, errors);
-        if (response is not null) await ApplyAsync(agencyCode, response, errors, cancellationToken);
+        var now = clock.GetUtcNow();
+        var responses = new List<AgencyResponse>();
+        if (body.ValueKind == JsonValueKind.Array)
+        {
+            var count = body.GetArrayLength();
+            if (count == 0) errors.Add("$", "must hold at least one response");
+            else if (count > MaxResponsesPerBody) errors.Add("$", $"must hold at most {MaxResponsesPerBody} responses (got {count})");
+            else
+            {
+                var i = 0;
+                foreach (var item in body.EnumerateArray())
+                {
+                    var itemErrors = new ProblemFields();
+                    if (Parse(item, now, policy, itemErrors) is { } response) responses.Add(response);
+                    errors.AddAll($"[{i++}]", itemErrors);
+                }
+                foreach (var duplicate in responses.GroupBy(r => (r.ConcernId, r.Kind)).Where(g => g.Count() > 1))
+                    errors.Add("$", $"holds {duplicate.Key.Kind} for concern {duplicate.Key.ConcernId} more than once");
+            }
+        }
+        else if (Parse(body, now, policy, errors) is { } response) responses.Add(response);
+
+        if (!errors.HasErrors) await ApplyAsync(agencyCode, responses, errors, cancellationToken);
         return errors;
     }
 

@@ -10,10 +10,13 @@ public abstract class AgencySystemSimulator(AgencyAdapter adapter, AgencyRespons
     public async Task DeliverAsync(AgencyDelivery delivery, CancellationToken cancellationToken)
     {
         var envelope = WebhookJson.Deserialize(delivery.Body);
-        // Answer first, record after: an answer resent after a crash keeps its id, and the hub applies it once.
-        foreach (var answer in Answer(envelope))
+        // Answer first, record after: an answer resent after a crash keeps its id, and the hub applies it once. What the
+        // system answers at once (an acknowledgement and its decision) it posts together, as a real system may.
+        var answers = Answer(envelope).ToList();
+        if (answers.Count > 0)
         {
-            var errors = await responses.SubmitAsync(adapter.AgencyCode, JsonSerializer.SerializeToElement(answer, WebhookJson.Options), policy, cancellationToken);
+            var body = JsonSerializer.SerializeToElement(answers.Count == 1 ? answers[0] : answers, WebhookJson.Options);
+            var errors = await responses.SubmitAsync(adapter.AgencyCode, body, policy, cancellationToken);
             if (errors.HasErrors)
                 throw new InvalidOperationException("the simulator's answer was refused: " +
                     string.Join("; ", errors.All.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}")));

@@ -20,6 +20,13 @@ public sealed class ProblemFields
         list.Add(description);
     }
 
+    /// <summary>Another request part's errors, under its path (e.g. "[1].reason").</summary>
+    public void AddAll(string prefix, ProblemFields other)
+    {
+        foreach (var (field, descriptions) in other.errors)
+            foreach (var description in descriptions) Add(field == "$" ? prefix : $"{prefix}.{field}", description);
+    }
+
     public void Required(string field, string? value, int maxLength)
     {
         if (string.IsNullOrWhiteSpace(value)) Add(field, "is required");

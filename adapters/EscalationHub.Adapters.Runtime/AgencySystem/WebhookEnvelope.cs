@@ -75,7 +75,8 @@ public sealed record WebhookFeedback(
     ConcernDecision? Decision,
     string? Reason,
     IReadOnlyList<FieldError>? Errors,
-    string? ChildFileId = null);
+    string? ChildFileId = null,
+    DateTimeOffset? AcknowledgedAt = null);
 
 /// <summary>What happened to a disagreement the agency is party to (kind "disagreement.{eventType}"), a deadline that
 /// is near ("disagreement.deadline-approaching"), or a command of the agency's the hub refused
@@ -151,7 +152,7 @@ public static class WebhookJson
             Feedback: new WebhookFeedback(r.IdempotencyKey, null, null, null, null, null, null, null, r.Errors)),
         ConcernStatusChanged s => new(WebhookKinds.ConcernStatusChanged, deliveryId, agencyCode, now,
             Feedback: new WebhookFeedback(null, s.ConcernId, s.Reference, s.Status, new WebhookActor(s.By.AgencyCode, s.By.Role), s.At,
-                s.Decision, s.Reason, null)),
+                s.Decision, s.Reason, null, AcknowledgedAt: s.AcknowledgedAt)),
         _ => throw new ArgumentException($"not concern feedback: {feedback.GetType().Name}", nameof(feedback)),
     };
 

@@ -39,13 +39,23 @@ public record ConcernRaised(
     public DateTimeOffset? DecisionDueAt { get; init; }
 }
 
-/// <summary>Addressed agency to the hub: receipt of the concern is acknowledged.</summary>
+/// <summary>Addressed agency to the hub: receipt of the concern is acknowledged (the agency system acknowledged before
+/// deciding). It is also the hub's evidence that the concern reached the agency: no separate delivery receipt.</summary>
 public record AcknowledgeConcern(Guid ConcernId, ActorRef AcknowledgedBy, DateTimeOffset AcknowledgedAt);
 
-/// <summary>Addressed agency to the hub: the decision on the next step, with its reason.</summary>
-public record DecideConcern(Guid ConcernId, ActorRef DecidedBy, ConcernDecision Decision, string Reason, DateTimeOffset DecidedAt);
+/// <summary>Addressed agency to the hub: the decision on the next step, with its reason. When the agency system gave
+/// its acknowledgement and decision at once, this one reply carries both (<see cref="AcknowledgedBy"/>,
+/// <see cref="AcknowledgedAt"/>): one message, not two. A decision without them acknowledges as the decider.</summary>
+public record DecideConcern(Guid ConcernId, ActorRef DecidedBy, ConcernDecision Decision, string Reason, DateTimeOffset DecidedAt)
+{
+    public ActorRef? AcknowledgedBy { get; init; }
 
-/// <summary>Hub to the raising agency: the concern it raised has moved on (feedback to the referrer).</summary>
+    public DateTimeOffset? AcknowledgedAt { get; init; }
+}
+
+/// <summary>Hub to the raising agency: the concern it raised has moved on (feedback to the referrer). One notice per
+/// reply from the addressed agency: a reply that acknowledged and decided at once is told as DECIDED, with the
+/// acknowledgement's time in <see cref="AcknowledgedAt"/>.</summary>
 public record ConcernStatusChanged(
     Guid ConcernId,
     string Reference,
@@ -53,7 +63,15 @@ public record ConcernStatusChanged(
     ActorRef By,
     DateTimeOffset At,
     ConcernDecision? Decision,
-    string? Reason);
+    string? Reason)
+{
+    /// <summary>When the concern was acknowledged, if it has been (set on every notice after the acknowledgement).</summary>
+    public DateTimeOffset? AcknowledgedAt { get; init; }
+
+    /// <summary>The child file the concern is on: the raiser's adapter keeps a verified copy of it (a concern raised
+    /// over gRPC had no ConcernAccepted to say so).</summary>
+    public string? ChildFileId { get; init; }
+}
 
 /// <summary>Raising agency to the hub: raise a concern (the bus twin of the RaiseConcern RPC). Idempotent per
 /// (raising agency, idempotency key).</summary>
@@ -66,7 +84,8 @@ public record RaiseConcern(
     HarmLevel HarmLevel,
     string Details);
 
-/// <summary>Hub to the raising agency: the concern is on the hub's record under this id and reference.</summary>
+/// <summary>Hub to the raising agency: the concern it raised over the bus is on the hub's record under this id and
+/// reference (a concern raised over gRPC has its answer in the call's response: no message).</summary>
 public record ConcernAccepted(string IdempotencyKey, Guid ConcernId, string Reference, string ChildFileId, DateTimeOffset RaisedAt);
 
 public record FieldError(string Field, string Description);

@@ -17,8 +17,11 @@ public sealed class AcknowledgeConcernHandler(HubDbContext db, LedgerWriter ledg
         var concern = await ConcernLifecycle.LoadForAddresseeAsync(db, command.ConcernId, command.AcknowledgedBy, cancellationToken);
         if (concern.Status != ConcernStatus.Received) return;
 
+        var now = clock.GetUtcNow();
         concern.AcknowledgedAt = command.AcknowledgedAt;
         concern.AcknowledgedByRole = command.AcknowledgedBy.Role;
-        ConcernLifecycle.Advance(db, ledger, concern, ConcernStatus.Acknowledged, command.AcknowledgedBy, command.AcknowledgedAt, clock.GetUtcNow());
+        ConcernLifecycle.Advance(db, ledger, concern, ConcernStatus.Acknowledged, command.AcknowledgedBy, command.AcknowledgedAt);
+        await ConcernLifecycle.AnsweredAsync(db, concern, command.AcknowledgedAt, now, cancellationToken);
+        ConcernLifecycle.TellRaiser(db, concern, command.AcknowledgedBy, command.AcknowledgedAt, now);
     }
 }

@@ -2,15 +2,21 @@ using EscalationHub.Contracts.Messages;
 using EscalationHub.Messaging;
 using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Messaging;
+using EscalationHub.Server.Operations;
 using EscalationHub.Server.Store;
 using Microsoft.EntityFrameworkCore;
 
 namespace EscalationHub.Server.Concerns;
 
 /// <summary>The concern only moves forward, RECEIVED -> ACKNOWLEDGED -> DECIDED, and only the addressed agency
-/// moves it. Each step is a status change, and the raiser is told (feedback to the referrer).</summary>
+/// moves it. Each step is a status change and a ledger entry; the raiser is told once per reply (feedback to the
+/// referrer): a reply that acknowledges and decides at once is one notice, not two.</summary>
 internal static class ConcernLifecycle
 {
+    /// <summary>The id of the message that carried the concern to the addressed agency: derived from the concern, so
+    /// the agency's reply can stand as its delivery receipt.</summary>
+    public static Guid RaisedMessageId(Guid concernId) => DerivedId.For(concernId, "concern-raised");
+
     public static async Task<Concern> LoadForAddresseeAsync(HubDbContext db, Guid concernId, ActorRef by, CancellationToken cancellationToken)
     {
         var concern = await db.Concerns.SingleOrDefaultAsync(c => c.Id == concernId, cancellationToken)
@@ -21,7 +27,7 @@ internal static class ConcernLifecycle
     }
 
     public static void Advance(HubDbContext db, LedgerWriter ledger, Concern concern, ConcernStatus status, ActorRef by, DateTimeOffset at,
-        DateTimeOffset now, ConcernDecision? decision = null, string? reason = null)
+        ConcernDecision? decision = null, string? reason = null)
     {
         concern.Status = status;
         concern.LastSequence++;
@@ -32,7 +38,19 @@ internal static class ConcernLifecycle
         });
         ledger.Append(concern.ChildFileId, concern.Id.ToString(), ConcernLedger.For(status), by.AgencyCode, by.Role, at,
             ConcernLedger.StatusPayload(concern, status, decision, reason));
-        db.Enqueue(Addresses.AgencyQueue(concern.RaisedByAgency),
-            new ConcernStatusChanged(concern.Id, concern.Reference, status, by, at, decision, reason), now);
     }
+
+    /// <summary>The agency's first reply is its receipt of the concern: the operators' flow shows the concern message
+    /// acknowledged by the agency (the adapter sends no separate receipt for a message that is answered).</summary>
+    public static Task AnsweredAsync(HubDbContext db, Concern concern, DateTimeOffset at, DateTimeOffset now, CancellationToken cancellationToken) =>
+        FlowRecorder.MarkAcknowledgedAsync(db, RaisedMessageId(concern.Id), concern.AddressedToAgency, at, now, cancellationToken);
+
+    /// <summary>One notice to the raiser with where the concern now stands.</summary>
+    public static void TellRaiser(HubDbContext db, Concern concern, ActorRef by, DateTimeOffset at, DateTimeOffset now) =>
+        db.Enqueue(Addresses.AgencyQueue(concern.RaisedByAgency),
+            new ConcernStatusChanged(concern.Id, concern.Reference, concern.Status, by, at, concern.Decision, concern.DecisionReason)
+            {
+                AcknowledgedAt = concern.AcknowledgedAt,
+                ChildFileId = concern.ChildFileId,
+            }, now);
 }

@@ -97,11 +97,9 @@ public sealed class RaiseConcernHandler(HubDbContext db, LedgerWriter ledger, Ou
             concern.Id, concern.Reference, childFile.Id,
             command.Child with { NhsNumber = childFile.NhsNumber },
             command.RaisedBy, command.AddressedToAgencyCode, command.Category, command.HarmLevel, command.Details, now)
-            { DecisionDueAt = concern.DecisionDueAt }, now);
+            { DecisionDueAt = concern.DecisionDueAt }, ConcernLifecycle.RaisedMessageId(concern.Id), now);
         ledger.Append(childFile.Id, concern.Id.ToString(), ConcernLedger.Raised, command.RaisedBy.AgencyCode, command.RaisedBy.Role,
             now, ConcernLedger.RaisedPayload(concern));
-        db.Enqueue(Addresses.AgencyQueue(command.RaisedBy.AgencyCode),
-            new ConcernAccepted(command.IdempotencyKey, concern.Id, concern.Reference, childFile.Id, now), now);
 
         await db.SaveChangesAsync(cancellationToken);
         if (transaction is not null)

@@ -35,9 +35,9 @@ public sealed class RaiseConcernConsumer(
                     return;
                 }
 
+                // The answer on the raiser's queue (the RPC's answer is its response: no message).
                 var raised = await handler.HandleAsync(command, context.CancellationToken);
-                if (!raised.Created)
-                    db.Enqueue(Addresses.AgencyQueue(raiser), new ConcernAccepted(command.IdempotencyKey, raised.Concern.Id,
+                db.Enqueue(Addresses.AgencyQueue(raiser), new ConcernAccepted(command.IdempotencyKey, raised.Concern.Id,
                         raised.Concern.Reference, raised.Concern.ChildFileId, raised.Concern.RaisedAt), now);
             });
         }

@@ -15,11 +15,15 @@ public static class Outbox
     };
 
     /// <summary>Adds a message for one agency's queue to the unit of work: it is sent only if the change commits.</summary>
-    public static void Enqueue<T>(this HubDbContext db, string destinationQueue, T message, DateTimeOffset now) where T : class
+    public static void Enqueue<T>(this HubDbContext db, string destinationQueue, T message, DateTimeOffset now) where T : class =>
+        Enqueue(db, destinationQueue, message, Guid.CreateVersion7(now), now);
+
+    /// <summary>As above, under a message id the hub can find again (e.g. the concern message an agency's reply answers).</summary>
+    public static void Enqueue<T>(this HubDbContext db, string destinationQueue, T message, Guid messageId, DateTimeOffset now) where T : class
     {
         var row = new OutboxMessage
         {
-            MessageId = Guid.CreateVersion7(now),
+            MessageId = messageId,
             Destination = destinationQueue,
             MessageType = typeof(T).FullName!,
             Body = JsonSerializer.Serialize(message, Json),

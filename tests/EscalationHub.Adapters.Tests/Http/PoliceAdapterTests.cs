@@ -137,9 +137,32 @@ public sealed class PoliceAdapterTests : IAsyncLifetime
         Assert.Equal("Detective Sergeant, CAIT", decided.DecidedBy.Role);
     }
 
+    [Fact]
+    public async Task An_acknowledgement_and_a_decision_posted_together_go_to_the_hub_as_one_reply()
+    {
+        var concern = await DeliveredConcernAsync();
+
+        var response = await PostAsync($$"""
+            [{"kind":"concern.acknowledged","concernId":"{{concern.ConcernId}}","by":{"role":"Detective Constable, CAIT"},"at":"{{DateTimeOffset.UtcNow.AddMinutes(-2):O}}"},
+             {"kind":"concern.decided","concernId":"{{concern.ConcernId}}","by":{"role":"Detective Sergeant, CAIT"},"decision":"no-further-action","reason":"No offence disclosed"}]
+            """);
+        await AdapterTestHost.WaitUntilAsync(() => !host.Hub.Received.IsEmpty);
+        await Task.Delay(300);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var decided = Assert.IsType<DecideConcern>(Assert.Single(host.Hub.Received).Message);
+        Assert.Equal((ConcernDecision.NoFurtherAction, "Detective Sergeant, CAIT"), (decided.Decision, decided.DecidedBy.Role));
+        Assert.Equal(new ActorRef("leics-police", "Detective Constable, CAIT"), decided.AcknowledgedBy);
+        Assert.True(decided.AcknowledgedAt < decided.DecidedAt);
+    }
+
     [Theory]
     [InlineData("not json", "$")]
-    [InlineData("[1,2]", "$")]
+    [InlineData("[1,2]", "[0]")]
+    [InlineData("[]", "$")]
+    [InlineData("""[{"kind":"concern.acknowledged","concernId":"{id}","by":{"role":"DC"}},{"kind":"concern.decided","concernId":"{id}","by":{"role":"DS"},"decision":"arrest","reason":"x"}]""", "[1].decision")]
+    [InlineData("""[{"kind":"concern.acknowledged","concernId":"{id}","by":{"role":"DC"}},{"kind":"concern.acknowledged","concernId":"{id}","by":{"role":"DC"}}]""", "$")]
+    [InlineData("""[{"kind":"concern.acknowledged","concernId":"{id}","by":{"role":"DC"}},{"kind":"concern.acknowledged","concernId":"{other}","by":{"role":"DC"}}]""", "[1].concernId")]
     [InlineData("""{"kind":"concern.escalated","concernId":"{id}","by":{"role":"DS"}}""", "kind")]
     [InlineData("""{"kind":"concern.acknowledged","concernId":"nope","by":{"role":"DC"}}""", "concernId")]
     [InlineData("""{"kind":"concern.acknowledged","concernId":"{other}","by":{"role":"DC"}}""", "concernId")]

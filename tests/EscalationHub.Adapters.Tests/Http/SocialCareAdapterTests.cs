@@ -21,19 +21,18 @@ public sealed class SocialCareAdapterTests
     [InlineData(HarmLevel.Standard, ConcernCategory.PhysicalAbuse, ConcernDecision.MeetsThreshold)]
     [InlineData(HarmLevel.Standard, ConcernCategory.Other, ConcernDecision.MoreInformationRequested)]
     [InlineData(HarmLevel.Standard, ConcernCategory.Neglect, ConcernDecision.EarlyHelp)]
-    public async Task The_simulated_front_door_acknowledges_then_decides_through_the_adapters_interface(HarmLevel harm, ConcernCategory category, ConcernDecision expected)
+    public async Task The_simulated_front_door_acknowledges_and_decides_in_one_reply_through_the_adapters_interface(HarmLevel harm, ConcernCategory category, ConcernDecision expected)
     {
         await using var host = await StartAsync();
         var concern = Samples.Concern("leics-socialcare", harm: harm, category: category);
 
         await host.SendToAgencyAsync("leics-socialcare", concern);
-        await AdapterTestHost.WaitUntilAsync(() => host.Hub.Received.Count == 2);
+        await AdapterTestHost.WaitUntilAsync(() => host.Hub.Received.Count == 1);
 
-        var received = host.Hub.Received.Select(r => r.Message).ToList();
-        var acknowledged = Assert.IsType<AcknowledgeConcern>(received[0]);
-        var decided = Assert.IsType<DecideConcern>(received[1]);
-        Assert.Equal((concern.ConcernId, SimulatedSocialCareSystem.AcknowledgingRole), (acknowledged.ConcernId, acknowledged.AcknowledgedBy.Role));
-        Assert.Equal(expected, decided.Decision);
+        var decided = Assert.IsType<DecideConcern>(Assert.Single(host.Hub.Received).Message);
+        Assert.Equal((concern.ConcernId, expected, SimulatedSocialCareSystem.DecidingRole), (decided.ConcernId, decided.Decision, decided.DecidedBy.Role));
+        Assert.Equal(new ActorRef("leics-socialcare", SimulatedSocialCareSystem.AcknowledgingRole), decided.AcknowledgedBy);
+        Assert.NotNull(decided.AcknowledgedAt);
         var simulator = host.Services.GetRequiredService<AgencyAdapters>().ForAgency("leics-socialcare").Simulator;
         await AdapterTestHost.WaitUntilAsync(async () => (await simulator.AllAsync()).Count == 1); // recorded after answering
         var seen = await simulator.AllAsync();
