@@ -24,9 +24,17 @@ public sealed class AdapterInbox
 
     public string DatabasePath { get; }
 
+    /// <summary>The adapter's file, for work that spans its tables in one transaction (<see cref="AdapterDatabase.InOneTransactionAsync{T}"/>).</summary>
+    public string ConnectionString => connectionString;
+
     public async Task<bool> HasProcessedAsync(Guid messageId, CancellationToken cancellationToken = default)
     {
         await using var connection = Open();
+        return await HasProcessedAsync(connection, messageId, cancellationToken);
+    }
+
+    public async Task<bool> HasProcessedAsync(SqliteConnection connection, Guid messageId, CancellationToken cancellationToken = default)
+    {
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT 1 FROM inbox WHERE message_id = $id";
         command.Parameters.AddWithValue("$id", messageId.ToString());
@@ -37,6 +45,12 @@ public sealed class AdapterInbox
     public async Task<bool> RecordAsync(Guid messageId, string messageType, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         await using var connection = Open();
+        return await RecordAsync(connection, messageId, messageType, at, cancellationToken);
+    }
+
+    public async Task<bool> RecordAsync(SqliteConnection connection, Guid messageId, string messageType, DateTimeOffset at,
+        CancellationToken cancellationToken = default)
+    {
         await using var command = connection.CreateCommand();
         command.CommandText = "INSERT OR IGNORE INTO inbox (message_id, message_type, processed_at) VALUES ($id, $type, $at)";
         command.Parameters.AddWithValue("$id", messageId.ToString());

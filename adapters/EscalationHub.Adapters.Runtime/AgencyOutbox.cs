@@ -57,6 +57,15 @@ public sealed class AgencyOutbox
         CancellationToken cancellationToken = default)
     {
         await using var connection = Open();
+        var added = await AddAsync(connection, id, kind, concernId, method, path, body, now, cancellationToken);
+        if (added) Added?.Invoke();
+        return added;
+    }
+
+    /// <summary>Adds on the caller's connection, inside its transaction: call <see cref="NotifyAdded"/> once it commits.</summary>
+    public async Task<bool> AddAsync(SqliteConnection connection, Guid id, string kind, Guid? concernId, string method, string path, string body,
+        DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
         await using var command = connection.CreateCommand();
         command.CommandText = """
             INSERT OR IGNORE INTO deliveries (id, kind, concern_id, method, path, body, next_attempt_at, trace_parent)
@@ -71,10 +80,10 @@ public sealed class AgencyOutbox
         command.Parameters.AddWithValue("$next", now.UtcTicks);
         // The trace of the message that caused the delivery, so the agency system's answer continues it.
         command.Parameters.AddWithValue("$trace", (object?)System.Diagnostics.Activity.Current?.Id ?? DBNull.Value);
-        var added = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-        if (added) Added?.Invoke();
-        return added;
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
+
+    public void NotifyAdded() => Added?.Invoke();
 
     /// <summary>The oldest undelivered delivery of each lane, oldest lanes first, at most <paramref name="lanes"/>: a
     /// lane is one concern's deliveries (those about no concern, e.g. disagreement notices, are one lane together).

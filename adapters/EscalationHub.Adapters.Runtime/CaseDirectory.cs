@@ -66,6 +66,12 @@ public sealed class CaseDirectory
     public async Task RememberConcernAsync(Guid concernId, string childFileId, string? counterpart, CancellationToken cancellationToken = default)
     {
         await using var connection = Open();
+        await RememberConcernAsync(connection, concernId, childFileId, counterpart, cancellationToken);
+    }
+
+    public async Task RememberConcernAsync(SqliteConnection connection, Guid concernId, string childFileId, string? counterpart,
+        CancellationToken cancellationToken = default)
+    {
         await using var command = connection.CreateCommand();
         command.CommandText = """
             INSERT INTO known_concerns (concern_id, child_file_id, counterpart) VALUES ($id, $file, $other)

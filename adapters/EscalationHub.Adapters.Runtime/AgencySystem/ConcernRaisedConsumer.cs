@@ -18,21 +18,29 @@ public sealed class ConcernRaisedConsumer(AgencyAdapters adapters, LedgerReplica
         var adapter = adapters.For(context);
         var messageId = context.MessageId!.Value;
         var concern = context.Message;
-        // The addressed agency is now party to the child file: keep a verified copy (a redelivery changes nothing).
-        await replicator.TrackAsync(adapter.AgencyCode, concern.ChildFileId, context.CancellationToken);
-        await adapter.Cases.RememberConcernAsync(concern.ConcernId, concern.ChildFileId, concern.RaisedBy.AgencyCode, context.CancellationToken);
-        if (await adapter.Inbox.HasProcessedAsync(messageId, context.CancellationToken))
+        var cancellationToken = context.CancellationToken;
+        var now = clock.GetUtcNow();
+        var deliveryId = DeterministicId.For(messageId, WebhookKinds.ConcernRaised);
+        var body = WebhookJson.Serialize(WebhookJson.ForConcern(concern, deliveryId, adapter.AgencyCode, now));
+        // One transaction in the adapter's file: the child file to copy, the case, the delivery owed and the inbox row.
+        var queued = await AdapterDatabase.InOneTransactionAsync(adapter.Inbox.ConnectionString, async connection =>
+        {
+            // The addressed agency is now party to the child file: keep a verified copy (a redelivery changes nothing).
+            await replicator.TrackAsync(connection, adapter.AgencyCode, concern.ChildFileId, cancellationToken);
+            await adapter.Cases.RememberConcernAsync(connection, concern.ConcernId, concern.ChildFileId, concern.RaisedBy.AgencyCode, cancellationToken);
+            if (await adapter.Inbox.HasProcessedAsync(connection, messageId, cancellationToken)) return false;
+            services.GetKeyedService<IAgencySystemAvailability>(adapter.AgencyCode)?.EnsureAvailable();
+            await adapter.Outbox.AddAsync(connection, deliveryId, WebhookKinds.ConcernRaised, concern.ConcernId, "POST", "", body, now, cancellationToken);
+            await adapter.Inbox.RecordAsync(connection, messageId, nameof(ConcernRaised), now, cancellationToken);
+            return true;
+        });
+        replicator.Sync(adapter.AgencyCode, concern.ChildFileId);
+        if (!queued)
         {
             logger.LogInformation("{Agency}: concern {Reference} was already handled; ignoring the redelivery", adapter.AgencyCode, concern.Reference);
             return;
         }
-
-        services.GetKeyedService<IAgencySystemAvailability>(adapter.AgencyCode)?.EnsureAvailable();
-        var deliveryId = DeterministicId.For(messageId, WebhookKinds.ConcernRaised);
-        var envelope = WebhookJson.ForConcern(concern, deliveryId, adapter.AgencyCode, clock.GetUtcNow());
-        await adapter.Outbox.AddAsync(deliveryId, WebhookKinds.ConcernRaised, concern.ConcernId, "POST", "",
-            WebhookJson.Serialize(envelope), clock.GetUtcNow(), context.CancellationToken);
-        await adapter.Inbox.RecordAsync(messageId, nameof(ConcernRaised), clock.GetUtcNow(), context.CancellationToken);
+        adapter.Outbox.NotifyAdded();
         logger.LogInformation("{Agency}: concern {Reference} ({Harm}) queued for the agency system", adapter.AgencyCode, concern.Reference, concern.HarmLevel);
     }
 }

@@ -57,6 +57,11 @@ public sealed class LedgerReplica
     public async Task<bool> TrackAsync(string childFileId, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         await using var connection = Open();
+        return await TrackAsync(connection, childFileId, at, cancellationToken);
+    }
+
+    public async Task<bool> TrackAsync(SqliteConnection connection, string childFileId, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
         await using var command = Command(connection, "INSERT OR IGNORE INTO ledger_files (child_file_id, tracked_at) VALUES ($id, $at)");
         command.Parameters.AddWithValue("$id", childFileId);
         command.Parameters.AddWithValue("$at", at.UtcDateTime.ToString("O"));

@@ -6,6 +6,7 @@ using EscalationHub.Security;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -40,6 +41,12 @@ public sealed class LedgerReplicator(
         await ledgers.For(agencyCode).Replica.TrackAsync(childFileId, clock.GetUtcNow(), cancellationToken);
         requests.Writer.TryWrite((agencyCode, childFileId));
     }
+
+    /// <summary>Tracks inside the caller's transaction on the adapter's file: call <see cref="Sync"/> once it commits.</summary>
+    public Task TrackAsync(SqliteConnection connection, string agencyCode, string childFileId, CancellationToken cancellationToken = default) =>
+        ledgers.For(agencyCode).Replica.TrackAsync(connection, childFileId, clock.GetUtcNow(), cancellationToken);
+
+    public void Sync(string agencyCode, string childFileId) => requests.Writer.TryWrite((agencyCode, childFileId));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
