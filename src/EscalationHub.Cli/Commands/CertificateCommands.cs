@@ -33,14 +33,14 @@ public static class CertificateCommands
             new Argument<string[]>("host") { Description = "DNS names or IP addresses the hub is reached at", Arity = ArgumentArity.OneOrMore },
             (ca, hosts, notBefore, notAfter) => ("hub", PartnershipCertificates.IssueServer(ca, hosts, notBefore, notAfter))));
         command.Subcommands.Add(Issue("agency", "An agency's client certificate (agency-<code>.crt/.key)",
-            new Argument<string[]>("agency-code") { Description = "The agency's registered code", Arity = ArgumentArity.ExactlyOne },
-            (ca, code, notBefore, notAfter) => (CertificateDirectory.AgencyFileName(code[0]), PartnershipCertificates.IssueClient(ca, CallerIdentity.Agency(code[0]), notBefore, notAfter))));
+            new Argument<string>("agency-code") { Description = "The agency's registered code" },
+            (ca, code, notBefore, notAfter) => (CertificateDirectory.AgencyFileName(code), PartnershipCertificates.IssueClient(ca, CallerIdentity.Agency(code), notBefore, notAfter))));
         command.Subcommands.Add(Issue("replica", "An agency's replication identity (replica-<code>.crt/.key): its ledger replica reads the agency's child files with purpose REPLICATION and checks proofs; it cannot act",
             new Argument<string>("agency-code") { Description = "The agency's registered code" },
             (ca, code, notBefore, notAfter) => (CertificateDirectory.ReplicaFileName(code), PartnershipCertificates.IssueClient(ca, CallerIdentity.Replica(code), notBefore, notAfter))));
         command.Subcommands.Add(Issue("operator", "An operator's client certificate (operator-<name>.crt/.key): Operations only",
-            new Argument<string[]>("name") { Description = "The operator's name (lower-case letters, digits, '-', '.', '_')", Arity = ArgumentArity.ExactlyOne },
-            (ca, name, notBefore, notAfter) => (CertificateDirectory.OperatorFileName(name[0]), PartnershipCertificates.IssueClient(ca, CallerIdentity.Operator(name[0]), notBefore, notAfter))));
+            new Argument<string>("name") { Description = "The operator's name (lower-case letters, digits, '-', '.', '_')" },
+            (ca, name, notBefore, notAfter) => (CertificateDirectory.OperatorFileName(name), PartnershipCertificates.IssueClient(ca, CallerIdentity.Operator(name), notBefore, notAfter))));
         command.Subcommands.Add(Revoke());
         command.Subcommands.Add(Show());
         return command;
@@ -74,7 +74,7 @@ public static class CertificateCommands
         {
             var dir = parse.GetValue(Dir)!;
             var values = parse.GetValue(argument)!;
-            var name = values switch { string one => one, string[] many when verb != "server" => many[0], _ => null };
+            var name = values as string; // the server's argument is its host names, checked by the issuer
             if (name is not null && !CallerIdentity.IsValidName(name))
                 throw new ArgumentException($"'{name}': use 1..64 lower-case letters, digits, '-', '.' or '_'");
             using var ca = CertificateFiles.LoadWithKey(CertificateFiles.CertificatePath(dir, "ca"));

@@ -10,7 +10,7 @@ public static class OverdueCommands
 {
     public static Command Create()
     {
-        var within = new Option<TimeSpan>("--within") { Description = "Also list stages due within this time, e.g. 04:00:00 (hh:mm:ss)", DefaultValueFactory = _ => TimeSpan.Zero };
+        var within = Durations.Option("--within", "Also list stages due within this time");
         var command = new Command("overdue", "Stages whose deadline has passed and are not yet done, most overdue first");
         command.Options.Add(within);
         HubOptions.AddTo(command);

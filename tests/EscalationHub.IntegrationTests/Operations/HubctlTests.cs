@@ -1,5 +1,6 @@
 using EscalationHub.Contracts.V1;
 using EscalationHub.IntegrationTests.Infrastructure;
+using EscalationHub.Security;
 
 namespace EscalationHub.IntegrationTests.Operations;
 
@@ -75,7 +76,7 @@ public sealed class HubctlTests : IAsyncLifetime
         Assert.Contains(letter.Id, list.Output);
         Assert.Contains("simulated outage", list.Output);
 
-        var overdue = await Hubctl.RunAsync(Args("overdue", "--within", "7.00:00:00"));
+        var overdue = await Hubctl.RunAsync(Args("overdue", "--within", "7d"));
         Assert.Equal(0, overdue.ExitCode);
         Assert.Contains(concern.Reference, overdue.Output);
 
@@ -95,6 +96,15 @@ public sealed class HubctlTests : IAsyncLifetime
     [Fact]
     public async Task Wrong_arguments_a_missing_or_wrong_token_and_an_unreachable_hub_get_clear_errors_and_exit_codes()
     {
+        // 168:00:00 is no longer read as 168 days: hours past 23 are refused, like any other bad duration.
+        foreach (var duration in new[] { "168:00:00", "4x", "soon" })
+        {
+            var bad = await Hubctl.RunAsync(Args("overdue", "--within", duration));
+            Assert.Equal(2, bad.ExitCode);
+            Assert.Contains("is not a duration", bad.Output);
+        }
+        Assert.Equal(0, (await Hubctl.RunAsync(Args("overdue", "--within", "1d12h"))).ExitCode);
+
         var neither = await Hubctl.RunAsync(Args("dead-letters", "redrive"));
         Assert.Equal(2, neither.ExitCode);
         Assert.Contains("--all", neither.Output);
@@ -126,5 +136,33 @@ public sealed class HubctlTests : IAsyncLifetime
         Assert.Equal(0, help.ExitCode);
         foreach (var command in new[] { "flow", "dead-letters", "overdue", "adapters", "certs", "Exit codes" })
             Assert.Contains(command, help.Output);
+    }
+    [Fact]
+    public async Task Certs_agency_and_certs_operator_issue_certificates_the_hub_accepts_as_that_agency_and_that_operator()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"eh-ca-{Guid.NewGuid():N}");
+        DataAtRest.CreatePrivateDirectory(dir);
+        foreach (var name in new[] { "ca.crt", "ca.key" }) File.Copy(Path.Combine(hub.Callers.CertificatesDirectory, name), Path.Combine(dir, name));
+        try
+        {
+            var agency = await Hubctl.RunAsync("certs", "agency", "uhl-health", "--dir", dir, "--days", "2");
+            var op = await Hubctl.RunAsync("certs", "operator", "duty-ops", "--dir", dir);
+            Assert.True(agency.ExitCode == 0, agency.Output);
+            Assert.True(op.ExitCode == 0, op.Output);
+
+            using var agencyCertificate = CertificateFiles.LoadWithKey(CertificateFiles.CertificatePath(dir, CertificateDirectory.AgencyFileName("uhl-health")));
+            var raised = await hub.Callers.WithCertificate(agencyCertificate).Concerns.RaiseConcernAsync(Requests.HospitalReferral());
+            Assert.StartsWith("CN-", raised.Reference);
+            var adapters = await Hubctl.RunAsync("adapters", "--hub", hub.Address, "--cert", CertificateFiles.CertificatePath(dir, CertificateDirectory.OperatorFileName("duty-ops")));
+            Assert.True(adapters.ExitCode == 0, adapters.Output);
+
+            var badName = await Hubctl.RunAsync("certs", "operator", "Duty Ops", "--dir", dir);
+            Assert.NotEqual(0, badName.ExitCode);
+            Assert.Contains("lower-case", badName.Output);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }
