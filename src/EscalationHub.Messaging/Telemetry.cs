@@ -16,12 +16,23 @@ public static class Telemetry
     public static IHostApplicationBuilder AddEscalationHubTelemetry(this IHostApplicationBuilder builder, string serviceName)
     {
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
-        if (builder.Configuration["Logging:Console:FormatterName"] is null or "" or "simple")
+        // HttpClient's request lines (the broker management scans every few seconds) say nothing an operator needs.
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        var formatter = builder.Configuration["Logging:Console:FormatterName"];
+        if (formatter is null or "" or "simple")
             builder.Logging.AddSimpleConsole(o =>
             {
                 o.IncludeScopes = true;
                 o.SingleLine = true;
                 o.TimestampFormat = "HH:mm:ss.fff ";
+                o.UseUtcTimestamp = true;
+            });
+        else if (formatter == "json")
+            // Lines an operator can line up across processes: UTC, ISO 8601, to the millisecond.
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
                 o.UseUtcTimestamp = true;
             });
 
