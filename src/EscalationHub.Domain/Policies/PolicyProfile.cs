@@ -21,6 +21,11 @@ public sealed record PolicyProfile(
     string LearningReportedTo,
     string? Note)
 {
+    /// <summary>People outside the meeting whom the procedure says must be told of a stage (named by role in a stage's
+    /// mustInform), and whose agency receives the stage notice, e.g. North Wales's Local Authority Child Protection
+    /// Co-ordinator and the raiser's line manager.</summary>
+    public IReadOnlyList<InformedParty> InformedParties { get; init; } = [];
+
     public Stage FinalStage => Stages[^1];
 
     public Stage StageNumber(int number) => Stages[number - 1];
@@ -56,6 +61,19 @@ public sealed record StageStep(
 
 /// <summary>A disagreement about <see cref="Area"/> enters at <see cref="Stage"/> rather than stage 1.</summary>
 public sealed record SpecialEntry(AreaOfDisagreement Area, int Stage);
+
+/// <summary>Whose queue an informed party is reached on.</summary>
+public enum InformedAgency
+{
+    /// <summary>The agency of the practitioner who raised the disagreement (e.g. their line manager).</summary>
+    Raiser,
+    /// <summary>The local authority: the children's social care agency that is party, or the partnership's own.</summary>
+    LocalAuthority,
+}
+
+/// <summary>A role the procedure says must be informed (<see cref="Role"/>, as the stages' mustInform spell it), its
+/// title in the procedure's words, and whose agency holds it.</summary>
+public sealed record InformedParty(string Role, string Title, InformedAgency Agency);
 
 /// <summary>A protective timescale, e.g. significant harm: same working day.</summary>
 public sealed record HarmRule(HarmLevel Harm, Timescale Timescale, string Text);

@@ -167,10 +167,28 @@ public sealed class PolicyProfiles
                 throw Fault("$.finalOutcomes", "must list at least one final-stage outcome");
             var outcomes = dto.FinalOutcomes.Select((o, i) => Enum<FinalOutcome>(o, $"$.finalOutcomes[{i}]")).Distinct().ToArray();
 
+            var informed = (dto.InformedParties ?? []).Select((p, i) =>
+            {
+                var path = $"$.informedParties[{i}]";
+                var role = Required(p.Role, path + ".role");
+                if (stages.All(st => !st.MustInform.Contains(role)))
+                    throw Fault(path + ".role", $"\"{role}\" is in no stage's mustInform");
+                var agency = p.Agency switch
+                {
+                    "raiser" => InformedAgency.Raiser,
+                    "local-authority" => InformedAgency.LocalAuthority,
+                    _ => throw Fault(path + ".agency", $"unknown agency \"{p.Agency}\"; expected \"raiser\" or \"local-authority\""),
+                };
+                return new InformedParty(role, p.Title ?? role, agency);
+            }).ToArray();
+            var twice = informed.GroupBy(p => p.Role).FirstOrDefault(g => g.Count() > 1);
+            if (twice is not null)
+                throw Fault("$.informedParties", $"role \"{twice.Key}\" is listed more than once");
+
             return new PolicyProfile(id, name, shortName, source, agencyTypes, stages, entries, harmRules, nai, outcomes,
                 Required(dto.OutcomesReportedTo, "$.outcomesReportedTo"),
                 Required(dto.LearningReportedTo, "$.learningReportedTo"),
-                dto.Note);
+                dto.Note) { InformedParties = informed };
         }
 
         private Stage Stage(StageFile s, int index, AgencyType[] agencyTypes)
@@ -256,6 +274,14 @@ public sealed class PolicyProfiles
         public List<string>? FinalOutcomes { get; set; }
         public string? OutcomesReportedTo { get; set; }
         public string? LearningReportedTo { get; set; }
+        public List<InformedPartyFile>? InformedParties { get; set; }
+    }
+
+    private sealed class InformedPartyFile
+    {
+        public string? Role { get; set; }
+        public string? Title { get; set; }
+        public string? Agency { get; set; }
     }
 
     private sealed class StageFile
