@@ -26,6 +26,9 @@ public sealed record PolicyProfile(
     /// Co-ordinator and the raiser's line manager.</summary>
     public IReadOnlyList<InformedParty> InformedParties { get; init; } = [];
 
+    /// <summary>The procedure's own escalation record template, if it has one (Leicester UHL guideline 11, Appendix 1).</summary>
+    public EscalationRecordTemplate? EscalationRecord { get; init; }
+
     public Stage FinalStage => Stages[^1];
 
     public Stage StageNumber(int number) => Stages[number - 1];
@@ -61,6 +64,11 @@ public sealed record StageStep(
 
 /// <summary>A disagreement about <see cref="Area"/> enters at <see cref="Stage"/> rather than stage 1.</summary>
 public sealed record SpecialEntry(AreaOfDisagreement Area, int Stage);
+
+/// <summary>The record a procedure's template asks for at each escalation: its title and source, and the levels it lists
+/// (level n is stage n of the ladder where the ladder has it; the template may list levels beyond the hub's ladder,
+/// e.g. Leicester's up to the Service Manager, which the hub shows as not reached).</summary>
+public sealed record EscalationRecordTemplate(string Title, string Source, IReadOnlyList<string> Levels);
 
 /// <summary>Whose queue an informed party is reached on.</summary>
 public enum InformedAgency

@@ -188,7 +188,16 @@ public sealed class PolicyProfiles
             return new PolicyProfile(id, name, shortName, source, agencyTypes, stages, entries, harmRules, nai, outcomes,
                 Required(dto.OutcomesReportedTo, "$.outcomesReportedTo"),
                 Required(dto.LearningReportedTo, "$.learningReportedTo"),
-                dto.Note) { InformedParties = informed };
+                dto.Note) { InformedParties = informed, EscalationRecord = RecordTemplate(dto.EscalationRecord, stages.Length) };
+        }
+
+        private EscalationRecordTemplate? RecordTemplate(EscalationRecordFile? file, int stageCount)
+        {
+            if (file is null) return null;
+            var levels = (file.Levels ?? []).Select((l, i) => Required(l, $"$.escalationRecord.levels[{i}]")).ToArray();
+            if (levels.Length < stageCount)
+                throw Fault("$.escalationRecord.levels", $"must list a level for each of the {stageCount} stages (and may list more)");
+            return new EscalationRecordTemplate(Required(file.Title, "$.escalationRecord.title"), Required(file.Source, "$.escalationRecord.source"), levels);
         }
 
         private Stage Stage(StageFile s, int index, AgencyType[] agencyTypes)
@@ -275,6 +284,14 @@ public sealed class PolicyProfiles
         public string? OutcomesReportedTo { get; set; }
         public string? LearningReportedTo { get; set; }
         public List<InformedPartyFile>? InformedParties { get; set; }
+        public EscalationRecordFile? EscalationRecord { get; set; }
+    }
+
+    private sealed class EscalationRecordFile
+    {
+        public string? Title { get; set; }
+        public string? Source { get; set; }
+        public List<string>? Levels { get; set; }
     }
 
     private sealed class InformedPartyFile
