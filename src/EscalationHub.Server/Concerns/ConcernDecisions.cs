@@ -11,10 +11,13 @@ namespace EscalationHub.Server.Concerns;
 /// every other surface reads that stored instant.</summary>
 public static class ConcernDecisions
 {
-    public static IServiceCollection AddConcernDecisionRule(this IServiceCollection services)
+    /// <summary>Registers the rule; a bad Operations:ConcernDecisionTimescale stops the hub at start, naming it.</summary>
+    public static IServiceCollection AddConcernDecisionRule(this IServiceCollection services, IConfiguration configuration)
     {
-        services.TryAddSingleton(sp => new ConcernDecisionRule(sp.GetRequiredService<WorkingCalendar>(),
-            Timescale.Parse(sp.GetRequiredService<IConfiguration>()["Operations:ConcernDecisionTimescale"] ?? "1wd")));
+        var setting = configuration["Operations:ConcernDecisionTimescale"] ?? "1wd";
+        if (!Timescale.TryParse(setting, out var decision, out var error) || decision.Kind == TimescaleKind.None)
+            throw new EscalationHub.Security.StartRefusedException($"Refusing to start: Operations:ConcernDecisionTimescale (Operations__ConcernDecisionTimescale): {(error.Length > 0 ? error : "a decision on a referral always has a timescale")}");
+        services.TryAddSingleton(sp => new ConcernDecisionRule(sp.GetRequiredService<WorkingCalendar>(), decision));
         return services;
     }
 

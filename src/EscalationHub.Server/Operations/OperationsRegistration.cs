@@ -24,7 +24,7 @@ public static class OperationsRegistration
         services.AddSingleton<DeadLetterFilter>();
         services.TryAddSingleton(sp => sp.GetRequiredService<IConfiguration>().GetSection("WorkingCalendar").Get<WorkingCalendarOptions>()?.Build()
             ?? WorkingCalendar.EnglandAndWales);
-        services.AddConcernDecisionRule();
+        services.AddConcernDecisionRule(builder.Configuration);
         services.AddScoped<FlowQueries>();
         services.AddScoped<GetFlowStatistics>();
         services.AddScoped<RedriveDeadLetters>();
