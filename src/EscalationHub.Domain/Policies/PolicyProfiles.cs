@@ -23,7 +23,9 @@ public sealed class PolicyProfileException(string file, string path, string prob
 /// closeRequires ["record" | "meeting" | "record-signed-by-all-parties"] } ] (a stage may instead give steps [..] of
 /// whoMeets/timescale/expectedRoles), entries [ { area, stage } ], harmRules [ { harm, timescale, text } ] for
 /// SignificantHarm and ImminentHarm, infantNonAccidentalInjury { timescale, text } (optional), finalOutcomes [..],
-/// outcomesReportedTo, learningReportedTo. Unknown fields are refused, so a misspelling cannot silently drop a rule.
+/// outcomesReportedTo, learningReportedTo, informedParties [ { role (as a stage's mustInform names it), title, agency
+/// ("raiser" | "local-authority") } ] (optional), escalationRecord { title, source, levels [..] at least one per stage }
+/// (optional: the procedure's own record template). Unknown fields are refused, so a misspelling cannot silently drop a rule.
 /// </summary>
 public sealed class PolicyProfiles
 {
