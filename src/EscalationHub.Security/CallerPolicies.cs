@@ -48,6 +48,7 @@ public static class CallerPolicies
         ["/escalationhub.v1.Escalations/GetDisagreement"] = new(Access.Agency, "agency_code"),
         ["/escalationhub.v1.Escalations/ListDisagreements"] = new(Access.Agency, "agency_code"),
         ["/escalationhub.v1.Escalations/WatchDisagreement"] = new(Access.Agency, "agency_code"),
+        ["/escalationhub.v1.Escalations/GetEscalationRecord"] = new(Access.Agency, "agency_code"),
 
         // Purpose REPLICATION is for the agency's replication identity alone, and that identity reads for nothing else
         // (checked by the Ledger service, which sees the purpose).

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using EscalationHub.Contracts.V1;
-using EscalationHub.Domain.Calendar;
 using EscalationHub.IntegrationTests.Infrastructure;
 
 namespace EscalationHub.IntegrationTests;
@@ -76,20 +75,6 @@ public sealed class PoliceWebhookTests(RabbitMqNode broker) : IAsyncLifetime
         Assert.Contains("by.role", await answer.Content.ReadAsStringAsync());
         Assert.Equal(0, hub.Count("Inbox", "MessageType LIKE '%Concern'")); // no acknowledgement or decision reached the hub
         Assert.Equal(1, hub.Count("ConcernStatusChanges"));
-    }
-
-    [Fact]
-    public async Task A_concern_is_due_for_decision_at_the_close_of_the_next_working_day()
-    {
-        var amqp = await broker.NewVirtualHostAsync();
-        var hub = await TestHub.StartAsync(amqp);
-        running.Add(hub);
-
-        var concern = await hub.Concerns.RaiseConcernAsync(Requests.HospitalReferral(addressedTo: "leics-police"));
-
-        var expected = WorkingCalendar.EnglandAndWales.DueBy(concern.RaisedAt.ToDateTimeOffset(), Timescale.WorkingDays(1));
-        Assert.Equal(expected, concern.DecisionDueAt.ToDateTimeOffset());
-        Assert.Equal(17, WorkingCalendar.EnglandAndWales.ToLocal(concern.DecisionDueAt.ToDateTimeOffset()).Hour);
     }
 
     private static async Task WaitUntil(Func<bool> condition)

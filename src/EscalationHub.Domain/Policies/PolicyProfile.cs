@@ -21,6 +21,14 @@ public sealed record PolicyProfile(
     string LearningReportedTo,
     string? Note)
 {
+    /// <summary>People outside the meeting whom the procedure says must be told of a stage (named by role in a stage's
+    /// mustInform), and whose agency receives the stage notice, e.g. North Wales's Local Authority Child Protection
+    /// Co-ordinator and the raiser's line manager.</summary>
+    public IReadOnlyList<InformedParty> InformedParties { get; init; } = [];
+
+    /// <summary>The procedure's own escalation record template, if it has one (Leicester UHL guideline 11, Appendix 1).</summary>
+    public EscalationRecordTemplate? EscalationRecord { get; init; }
+
     public Stage FinalStage => Stages[^1];
 
     public Stage StageNumber(int number) => Stages[number - 1];
@@ -56,6 +64,24 @@ public sealed record StageStep(
 
 /// <summary>A disagreement about <see cref="Area"/> enters at <see cref="Stage"/> rather than stage 1.</summary>
 public sealed record SpecialEntry(AreaOfDisagreement Area, int Stage);
+
+/// <summary>The record a procedure's template asks for at each escalation: its title and source, and the levels it lists
+/// (level n is stage n of the ladder where the ladder has it; the template may list levels beyond the hub's ladder,
+/// e.g. Leicester's up to the Service Manager, which the hub shows as not reached).</summary>
+public sealed record EscalationRecordTemplate(string Title, string Source, IReadOnlyList<string> Levels);
+
+/// <summary>Whose queue an informed party is reached on.</summary>
+public enum InformedAgency
+{
+    /// <summary>The agency of the practitioner who raised the disagreement (e.g. their line manager).</summary>
+    Raiser,
+    /// <summary>The local authority: the children's social care agency that is party, or the partnership's own.</summary>
+    LocalAuthority,
+}
+
+/// <summary>A role the procedure says must be informed (<see cref="Role"/>, as the stages' mustInform spell it), its
+/// title in the procedure's words, and whose agency holds it.</summary>
+public sealed record InformedParty(string Role, string Title, InformedAgency Agency);
 
 /// <summary>A protective timescale, e.g. significant harm: same working day.</summary>
 public sealed record HarmRule(HarmLevel Harm, Timescale Timescale, string Text);

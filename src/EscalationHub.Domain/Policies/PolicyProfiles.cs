@@ -23,7 +23,9 @@ public sealed class PolicyProfileException(string file, string path, string prob
 /// closeRequires ["record" | "meeting" | "record-signed-by-all-parties"] } ] (a stage may instead give steps [..] of
 /// whoMeets/timescale/expectedRoles), entries [ { area, stage } ], harmRules [ { harm, timescale, text } ] for
 /// SignificantHarm and ImminentHarm, infantNonAccidentalInjury { timescale, text } (optional), finalOutcomes [..],
-/// outcomesReportedTo, learningReportedTo. Unknown fields are refused, so a misspelling cannot silently drop a rule.
+/// outcomesReportedTo, learningReportedTo, informedParties [ { role (as a stage's mustInform names it), title, agency
+/// ("raiser" | "local-authority") } ] (optional), escalationRecord { title, source, levels [..] at least one per stage }
+/// (optional: the procedure's own record template). Unknown fields are refused, so a misspelling cannot silently drop a rule.
 /// </summary>
 public sealed class PolicyProfiles
 {
@@ -167,10 +169,37 @@ public sealed class PolicyProfiles
                 throw Fault("$.finalOutcomes", "must list at least one final-stage outcome");
             var outcomes = dto.FinalOutcomes.Select((o, i) => Enum<FinalOutcome>(o, $"$.finalOutcomes[{i}]")).Distinct().ToArray();
 
+            var informed = (dto.InformedParties ?? []).Select((p, i) =>
+            {
+                var path = $"$.informedParties[{i}]";
+                var role = Required(p.Role, path + ".role");
+                if (stages.All(st => !st.MustInform.Contains(role)))
+                    throw Fault(path + ".role", $"\"{role}\" is in no stage's mustInform");
+                var agency = p.Agency switch
+                {
+                    "raiser" => InformedAgency.Raiser,
+                    "local-authority" => InformedAgency.LocalAuthority,
+                    _ => throw Fault(path + ".agency", $"unknown agency \"{p.Agency}\"; expected \"raiser\" or \"local-authority\""),
+                };
+                return new InformedParty(role, p.Title ?? role, agency);
+            }).ToArray();
+            var twice = informed.GroupBy(p => p.Role).FirstOrDefault(g => g.Count() > 1);
+            if (twice is not null)
+                throw Fault("$.informedParties", $"role \"{twice.Key}\" is listed more than once");
+
             return new PolicyProfile(id, name, shortName, source, agencyTypes, stages, entries, harmRules, nai, outcomes,
                 Required(dto.OutcomesReportedTo, "$.outcomesReportedTo"),
                 Required(dto.LearningReportedTo, "$.learningReportedTo"),
-                dto.Note);
+                dto.Note) { InformedParties = informed, EscalationRecord = RecordTemplate(dto.EscalationRecord, stages.Length) };
+        }
+
+        private EscalationRecordTemplate? RecordTemplate(EscalationRecordFile? file, int stageCount)
+        {
+            if (file is null) return null;
+            var levels = (file.Levels ?? []).Select((l, i) => Required(l, $"$.escalationRecord.levels[{i}]")).ToArray();
+            if (levels.Length < stageCount)
+                throw Fault("$.escalationRecord.levels", $"must list a level for each of the {stageCount} stages (and may list more)");
+            return new EscalationRecordTemplate(Required(file.Title, "$.escalationRecord.title"), Required(file.Source, "$.escalationRecord.source"), levels);
         }
 
         private Stage Stage(StageFile s, int index, AgencyType[] agencyTypes)
@@ -256,6 +285,22 @@ public sealed class PolicyProfiles
         public List<string>? FinalOutcomes { get; set; }
         public string? OutcomesReportedTo { get; set; }
         public string? LearningReportedTo { get; set; }
+        public List<InformedPartyFile>? InformedParties { get; set; }
+        public EscalationRecordFile? EscalationRecord { get; set; }
+    }
+
+    private sealed class EscalationRecordFile
+    {
+        public string? Title { get; set; }
+        public string? Source { get; set; }
+        public List<string>? Levels { get; set; }
+    }
+
+    private sealed class InformedPartyFile
+    {
+        public string? Role { get; set; }
+        public string? Title { get; set; }
+        public string? Agency { get; set; }
     }
 
     private sealed class StageFile

@@ -42,7 +42,7 @@ internal static class ConcernMapping
         return proto;
     }
 
-    public static V1.ConcernStatusChange ToProto(ConcernStatusChange change)
+    public static V1.ConcernStatusChange ToProto(ConcernStatusChange change, DateTimeOffset? decisionDueAt)
     {
         var proto = new V1.ConcernStatusChange
         {
@@ -54,6 +54,7 @@ internal static class ConcernMapping
             Reason = change.Reason ?? "",
         };
         if (change.Decision is { } decision) proto.Decision = (V1.ConcernDecision)(int)decision;
+        if (decisionDueAt is { } due) proto.DecisionDueAt = Timestamp.FromDateTimeOffset(due);
         return proto;
     }
 }

@@ -11,6 +11,7 @@ public static class ConcernsRegistration
         builder.Services.AddSingleton<AgencyDirectory>();
         // Deadlines are counted on the partnership's working calendar (section "WorkingCalendar"; default England and Wales).
         builder.Services.TryAddSingleton(_ => (builder.Configuration.GetSection("WorkingCalendar").Get<WorkingCalendarOptions>() ?? new WorkingCalendarOptions()).Build());
+        builder.Services.AddConcernDecisionRule(builder.Configuration);
         builder.Services.AddSingleton<ConcernWatchers>();
         builder.Services.AddScoped<RaiseConcernHandler>();
         builder.Services.AddScoped<AcknowledgeConcernHandler>();

@@ -70,7 +70,7 @@ public sealed class ConcernsService(
                 .Where(c => c.ConcernId == id && c.Sequence > sent).OrderBy(c => c.Sequence).ToListAsync(cancellationToken);
             foreach (var change in changes)
             {
-                await responseStream.WriteAsync(ConcernMapping.ToProto(change), cancellationToken);
+                await responseStream.WriteAsync(ConcernMapping.ToProto(change, concern.DecisionDueAt), cancellationToken);
                 sent = change.Sequence;
                 if (change.Status == M.ConcernStatus.Decided) return;
             }

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using EscalationHub.Contracts.Messages;
 using EscalationHub.Server.Ledger;
-using EscalationHub.Domain.Calendar;
+using EscalationHub.Domain.Concerns;
 using EscalationHub.Domain.Children;
 using EscalationHub.Server.Messaging;
 using EscalationHub.Server.Store;
@@ -25,16 +25,10 @@ public sealed class ChildIdentityMismatchException()
     public const string Field = "child";
 }
 
-/// <summary>The statutory timescale for the addressed agency to acknowledge a referral and decide the next step.</summary>
-public static class ConcernTimescales
-{
-    public static Timescale Decision { get; } = Timescale.WorkingDays(1);
-}
-
 /// <summary>Records a concern with its first status and its message to the addressed agency in one transaction.
 /// A repeated idempotency key returns the concern the first call created and adds nothing. Runs inside a
 /// <see cref="HubUnitOfWork"/>, which also commits its ledger entry.</summary>
-public sealed class RaiseConcernHandler(HubDbContext db, LedgerWriter ledger, OutboxSignal outbox, TimeProvider clock, WorkingCalendar calendar)
+public sealed class RaiseConcernHandler(HubDbContext db, LedgerWriter ledger, OutboxSignal outbox, TimeProvider clock, ConcernDecisionRule decisionRule)
 {
     public async Task<RaisedConcern> HandleAsync(RaiseConcern command, CancellationToken cancellationToken)
     {
@@ -83,7 +77,7 @@ public sealed class RaiseConcernHandler(HubDbContext db, LedgerWriter ledger, Ou
             HarmLevel = command.HarmLevel,
             Details = command.Details,
             RaisedAt = now,
-            DecisionDueAt = calendar.DueBy(now, ConcernTimescales.Decision),
+            DecisionDueAt = decisionRule.DueAt(now, command.HarmLevel.ToDomain()).Instant,
             Status = ConcernStatus.Received,
             LastSequence = 1,
         };

@@ -11,6 +11,9 @@ internal static class DisagreementLedger
 {
     public static string TypeOf(DisagreementEvent e) => "disagreement." + DisagreementText.TypeOf(e);
 
+    /// <summary>A role the procedure says must be informed of a stage was sent its notice (DisagreementStore.InformParties).</summary>
+    public const string PartyInformed = "disagreement.party-informed";
+
     public static object Payload(DisagreementEvent e, int sequence) => e switch
     {
         DisagreementOpened o => new

@@ -2,6 +2,7 @@ using System.Text.Json;
 using EscalationHub.Domain.Calendar;
 using EscalationHub.Domain.Disagreements;
 using EscalationHub.Domain.Policies;
+using EscalationHub.Server.Agencies;
 using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Messaging;
 using EscalationHub.Server.Store;
@@ -23,6 +24,11 @@ public sealed class EscalationOptions
 
     /// <summary>The longest the scheduler sleeps between looks for due deadlines (it also wakes on every change).</summary>
     public TimeSpan SchedulerPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The local authority's agency (children's social care) whose queue a profile's informed parties of the
+    /// local authority (North Wales: the Child Protection Co-ordinator) are reached on when no social care agency is
+    /// party. Empty: the one social care agency registered with the hub, if there is exactly one.</summary>
+    public string? LocalAuthorityAgency { get; set; }
 }
 
 public sealed class DisagreementNotFoundException(string id) : Exception($"no disagreement {id}");
@@ -48,6 +54,7 @@ public sealed class DisagreementStore(
     OutboxSignal outbox,
     DisagreementSignals signals,
     IOptions<EscalationOptions> options,
+    AgencyDirectory agencies,
     TimeProvider clock)
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -130,6 +137,7 @@ public sealed class DisagreementStore(
             var role = author == acting?.AgencyCode ? acting.Role : "deadline scheduler";
             foreach (var childFileId in state.ChildFileIds)
                 ledger.Append(childFileId, state.Id, DisagreementLedger.TypeOf(e), author, role, e.At, DisagreementLedger.Payload(e, first + i));
+            if (e is StageEntered entered) InformParties(disagreement, entered, first + i, now);
         }
 
         row.Status = state.Status.ToString();
@@ -152,23 +160,59 @@ public sealed class DisagreementStore(
     /// <summary>Every party gets a notice of every event, with the role it is expected to send to the current stage.</summary>
     private void Notify(Disagreement disagreement, DisagreementEvent e, int sequence, DateTimeOffset now, string raisersKey)
     {
+        foreach (var party in disagreement.State.Parties)
+            db.Enqueue(M.Addresses.AgencyQueue(party.AgencyCode), Notice(disagreement, e, sequence, party.AgencyCode, raisersKey), now);
+    }
+
+    private static M.DisagreementNotice Notice(Disagreement disagreement, DisagreementEvent e, int sequence, string agencyCode, string raisersKey)
+    {
         var state = disagreement.State;
         var stage = state.Current;
-        foreach (var party in state.Parties)
+        return new M.DisagreementNotice(
+            state.Id, sequence, DisagreementText.TypeOf(e), e.At, DisagreementText.Describe(e), state.Status.ToString(),
+            stage.Stage, stage.Name, stage.Deadline?.Instant, stage.Deadline?.Rule,
+            Automatic: e is Escalated { Auto: true },
+            Urgent: e is StageEntered { DueImmediately: true } or HarmReassessed { DueImmediately: true },
+            stage.ExpectedRoles.FirstOrDefault(r => r.AgencyCode == agencyCode)?.Role,
+            e is StageEntered entered ? entered.MustInform : [],
+            state.Raiser.AgencyCode, state.ChildFileIds)
         {
-            db.Enqueue(M.Addresses.AgencyQueue(party.AgencyCode), new M.DisagreementNotice(
-                state.Id, sequence, DisagreementText.TypeOf(e), e.At, DisagreementText.Describe(e), state.Status.ToString(),
-                stage.Stage, stage.Name, stage.Deadline?.Instant, stage.Deadline?.Rule,
-                Automatic: e is Escalated { Auto: true },
-                Urgent: e is StageEntered { DueImmediately: true } or HarmReassessed { DueImmediately: true },
-                stage.ExpectedRoles.FirstOrDefault(r => r.AgencyCode == party.AgencyCode)?.Role,
-                e is StageEntered entered ? entered.MustInform : [],
-                state.Raiser.AgencyCode, state.ChildFileIds)
+            IdempotencyKey = agencyCode == state.Raiser.AgencyCode ? raisersKey : null,
+        };
+    }
+
+    /// <summary>The profile's informed parties a stage names (North Wales: the raiser's line manager and the Local
+    /// Authority Child Protection Co-ordinator) are reached on their agency's queue: a party already has the stage
+    /// notice; another agency (the local authority when social care is not party) gets the same notice. Each child's
+    /// file records who was informed, of which stage, on which agency's queue.</summary>
+    private void InformParties(Disagreement disagreement, StageEntered entered, int sequence, DateTimeOffset now)
+    {
+        var state = disagreement.State;
+        foreach (var role in entered.MustInform)
+        {
+            if (disagreement.Profile.InformedParties.FirstOrDefault(p => p.Role == role) is not { } informed) continue;
+            var agencyCode = informed.Agency switch
             {
-                IdempotencyKey = party.AgencyCode == state.Raiser.AgencyCode ? raisersKey : null,
-            }, now);
+                InformedAgency.Raiser => state.Raiser.AgencyCode,
+                _ => LocalAuthorityOf(state),
+            };
+            if (agencyCode is null) continue; // no local authority known: the notices' mustInform still names the role
+            var isParty = state.Parties.Any(p => p.AgencyCode == agencyCode);
+            if (!isParty)
+                db.Enqueue(M.Addresses.AgencyQueue(agencyCode), Notice(disagreement, entered, sequence, agencyCode, raisersKey: ""), now);
+            foreach (var childFileId in state.ChildFileIds)
+                ledger.Append(childFileId, state.Id, DisagreementLedger.PartyInformed, "hub", "informed parties", entered.At, new
+                {
+                    Sequence = sequence, Type = "party-informed", entered.Stage, informed.Role, informed.Title, AgencyCode = agencyCode,
+                    Party = isParty,
+                });
         }
     }
+
+    private string? LocalAuthorityOf(DisagreementState state) =>
+        state.Parties.FirstOrDefault(p => p.AgencyType == AgencyType.SocialCare)?.AgencyCode
+        ?? (string.IsNullOrWhiteSpace(options.Value.LocalAuthorityAgency) ? null : options.Value.LocalAuthorityAgency)
+        ?? (agencies.All.Where(a => a.Type == EscalationHub.Contracts.V1.AgencyType.SocialCare).ToList() is [var only] ? only.Code : null);
 
     /// <summary>The parties are told the deadline is near; the row is marked so they are told once. Runs inside a unit of work.</summary>
     public async Task WarnAsync(string disagreementId, CancellationToken cancellationToken)

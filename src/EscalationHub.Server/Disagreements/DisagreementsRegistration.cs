@@ -15,6 +15,7 @@ public static class DisagreementsRegistration
         services.AddScoped<RecordDiscussionHandler>();
         services.AddScoped<ApproveDisagreementRecordHandler>();
         services.AddScoped<EscalateDisagreementHandler>();
+        services.AddScoped<EscalationRecords.GetEscalationRecordHandler>();
         services.AddScoped<ResolveDisagreementHandler>();
         services.AddScoped<DecideFinalOutcomeHandler>();
         services.AddScoped<GiveFeedbackHandler>();

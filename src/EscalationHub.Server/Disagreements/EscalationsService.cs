@@ -63,6 +63,17 @@ public sealed class EscalationsService(IServiceProvider services, HubUnitOfWork 
         return View(disagreement);
     }
 
+    public override async Task<V1.EscalationRecord> GetEscalationRecord(V1.GetEscalationRecordRequest r, ServerCallContext context)
+    {
+        const string call = "Escalations/GetEscalationRecord";
+        var reader = ChildFileReader.From(r.AgencyCode, r.Purpose, r.ReaderRole);
+        var (_, disagreement) = await LoadForPartyAsync(call, r.DisagreementId, r.AgencyCode, context.CancellationToken);
+        if (disagreement.Profile.EscalationRecord is null)
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, EscalationRecords.GetEscalationRecordHandler.NoTemplate(disagreement.Profile)));
+        await audit.RecordAsync(reader, call, Reads(disagreement.State), context.CancellationToken);
+        return await services.GetRequiredService<EscalationRecords.GetEscalationRecordHandler>().HandleAsync(disagreement, context.CancellationToken);
+    }
+
     public override async Task<V1.ListDisagreementsResponse> ListDisagreements(V1.ListDisagreementsRequest r, ServerCallContext context)
     {
         RequireAgency(r.AgencyCode, "agency_code");

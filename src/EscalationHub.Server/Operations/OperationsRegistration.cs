@@ -1,4 +1,5 @@
 using EscalationHub.Domain.Calendar;
+using EscalationHub.Server.Concerns;
 using EscalationHub.Messaging;
 using MassTransit;
 using MassTransit.Middleware;
@@ -23,6 +24,7 @@ public static class OperationsRegistration
         services.AddSingleton<DeadLetterFilter>();
         services.TryAddSingleton(sp => sp.GetRequiredService<IConfiguration>().GetSection("WorkingCalendar").Get<WorkingCalendarOptions>()?.Build()
             ?? WorkingCalendar.EnglandAndWales);
+        services.AddConcernDecisionRule(builder.Configuration);
         services.AddScoped<FlowQueries>();
         services.AddScoped<GetFlowStatistics>();
         services.AddScoped<RedriveDeadLetters>();

@@ -1,5 +1,6 @@
 using EscalationHub.Contracts.Messages;
-using EscalationHub.Domain.Calendar;
+using EscalationHub.Domain.Concerns;
+using EscalationHub.Server.Concerns;
 using EscalationHub.Server.Store;
 using Microsoft.EntityFrameworkCore;
 
@@ -18,31 +19,23 @@ public interface IStageDeadlineSource
 }
 
 /// <summary>Children's social care decides on a referral within one working day (statutory guidance), or sooner when
-/// the harm level says so: significant harm the same working day, imminent harm immediately (whichever is less).
-/// Operations:ConcernDecisionTimescale overrides the procedure's part (e.g. "24h").</summary>
-public sealed class ConcernDecisionDeadlines(HubDbContext db, WorkingCalendar calendar, IConfiguration configuration) : IStageDeadlineSource
+/// the harm level says so (<see cref="ConcernDecisionRule"/>): the instant stored when the concern was raised, the one
+/// its gRPC answers and the agency's webhook carry.</summary>
+public sealed class ConcernDecisionDeadlines(HubDbContext db, ConcernDecisionRule rule) : IStageDeadlineSource
 {
     public async Task<IReadOnlyList<StageDue>> DueBeforeAsync(DateTimeOffset dueBefore, CancellationToken cancellationToken)
     {
-        var timescale = Timescale.Parse(configuration["Operations:ConcernDecisionTimescale"] ?? "1wd");
-        // Every timescale ends at or after the start, so only concerns raised before the cut-off can be due: the
-        // (Status, RaisedAt) index keeps this to the open ones.
+        // Every decision deadline is at or after the concern was raised, so only concerns raised before the cut-off can
+        // be due: the (Status, RaisedAt) index keeps this to the open ones.
         var open = await db.Concerns.AsNoTracking()
             .Where(c => c.Status != ConcernStatus.Decided && c.RaisedAt < dueBefore)
-            .Select(c => new { c.Reference, c.AddressedToAgency, c.RaisedByAgency, c.RaisedAt, c.HarmLevel, c.Status })
+            .Select(c => new { c.Reference, c.AddressedToAgency, c.RaisedByAgency, c.RaisedAt, c.HarmLevel, c.Status, c.DecisionDueAt })
             .ToListAsync(cancellationToken);
         var due = new List<StageDue>();
         foreach (var c in open)
         {
-            var deadline = WorkingCalendar.WhicheverIsLess(
-                calendar.Deadline(c.RaisedAt, timescale, $"{timescale.Describe()} (decision on a referral)"),
-                c.HarmLevel switch
-                {
-                    HarmLevel.SignificantHarm => calendar.Deadline(c.RaisedAt, Timescale.SameWorkingDay, "same working day (significant harm)"),
-                    HarmLevel.ImminentHarm => calendar.Deadline(c.RaisedAt, Timescale.Immediately, "immediately (imminent harm)"),
-                    _ => null,
-                });
-            if (deadline is not null && deadline.Instant < dueBefore)
+            var deadline = rule.DecisionDeadline(c.RaisedAt, c.HarmLevel, c.DecisionDueAt);
+            if (deadline.Instant < dueBefore)
                 due.Add(new StageDue("concern-decision", c.Reference, c.Status == ConcernStatus.Received ? "Acknowledge and decide" : "Decide",
                     c.AddressedToAgency, c.RaisedByAgency, deadline.Instant, deadline.Rule, c.HarmLevel.ToString()));
         }

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using EscalationHub.Contracts.Messages;
 using EscalationHub.Domain.Calendar;
+using EscalationHub.Domain.Concerns;
+using EscalationHub.Server.Concerns;
 using EscalationHub.Server.Store;
 using Microsoft.EntityFrameworkCore;
 
@@ -28,29 +30,22 @@ public interface IReportCaseSource
     Task<IReadOnlyList<ReportCase>> OpenedBetweenAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
 }
 
-public sealed class ConcernReportCases(HubDbContext db, WorkingCalendar calendar, IConfiguration configuration, TimeProvider clock) : IReportCaseSource
+public sealed class ConcernReportCases(HubDbContext db, ConcernDecisionRule rule, TimeProvider clock) : IReportCaseSource
 {
     public async Task<IReadOnlyList<ReportCase>> OpenedBetweenAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
-        var timescale = Timescale.Parse(configuration["Operations:ConcernDecisionTimescale"] ?? "1wd");
         var now = clock.GetUtcNow();
         var rows = await db.Concerns.AsNoTracking().Where(c => c.RaisedAt >= from && c.RaisedAt < to)
-            .Select(c => new { c.RaisedByAgency, c.AddressedToAgency, c.Category, c.HarmLevel, c.Status, c.RaisedAt, c.DecidedAt })
+            .Select(c => new { c.RaisedByAgency, c.AddressedToAgency, c.Category, c.HarmLevel, c.Status, c.RaisedAt, c.DecidedAt, c.DecisionDueAt })
             .ToListAsync(cancellationToken);
         return rows.Select(c =>
         {
-            var due = WorkingCalendar.WhicheverIsLess(
-                calendar.Deadline(c.RaisedAt, timescale, "decision"),
-                c.HarmLevel switch
-                {
-                    HarmLevel.SignificantHarm => calendar.Deadline(c.RaisedAt, Timescale.SameWorkingDay, "significant harm"),
-                    HarmLevel.ImminentHarm => calendar.Deadline(c.RaisedAt, Timescale.Immediately, "imminent harm"),
-                    _ => null,
-                });
+            // The deadline the concern was given when raised (ConcernDecisionRule), as every other surface shows it.
+            var due = rule.DecisionDeadline(c.RaisedAt, c.HarmLevel, c.DecisionDueAt);
             var resolvedAt = c.DecidedAt;
             return new ReportCase("concern", c.Status.ToString(), c.Category.ToString(), $"{c.RaisedByAgency} → {c.AddressedToAgency}",
                 "statutory referral", c.RaisedAt, resolvedAt is { } r ? Math.Max(0, (r - c.RaisedAt).TotalHours) : null,
-                due is not null && (resolvedAt ?? now) > due.Instant, c.Status == ConcernStatus.Decided, null);
+                (resolvedAt ?? now) > due.Instant, c.Status == ConcernStatus.Decided, null);
         }).ToList();
     }
 }

@@ -21,6 +21,28 @@ public class NorthWalesScenarioTests
     }
 
     [Fact]
+    public void At_stage_1_the_raiser_must_always_inform_their_line_manager_and_Local_Authority_Child_Protection_Coordinator()
+    {
+        var s = new Scenario(Profile, "2027-01-04T10:00:00");
+        Assert.Equal(["line manager", "CP co-ordinator"], s.LastStageEntered.MustInform);
+
+        var informed = Profiles[Profile].InformedParties;
+        Assert.Equal(InformedAgency.Raiser, informed.Single(p => p.Role == "line manager").Agency);
+        var coordinator = informed.Single(p => p.Role == "CP co-ordinator");
+        Assert.Equal(InformedAgency.LocalAuthority, coordinator.Agency);
+        Assert.StartsWith("Local Authority Child Protection Co-ordinator", coordinator.Title);
+    }
+
+    [Fact]
+    public void At_stage_2_the_CP_coordinator_is_informed()
+    {
+        var s = new Scenario(Profile, "2027-01-04T10:00:00");
+        s.Escalate();
+        Assert.Equal(2, s.LastStageEntered.Stage);
+        Assert.Equal(["CP co-ordinator"], s.LastStageEntered.MustInform);
+    }
+
+    [Fact]
     public void Stage_1_cannot_be_resolved_until_the_written_account_is_signed_by_both_parties()
     {
         var s = new Scenario(Profile, "2027-01-04T10:00:00").At("2027-01-06T14:00:00");

@@ -45,6 +45,18 @@ public class PolicyProfilesTests
     }
 
     [Fact]
+    public void Leicester_keeps_the_Safeguarding_Children_Case_Escalation_template_with_levels_beyond_stage_3_up_to_the_Service_Manager()
+    {
+        var template = Embedded["leicester-uhl-11"].EscalationRecord!;
+        Assert.Equal("Safeguarding Children Case Escalation", template.Title);
+        Assert.Contains("Appendix 1", template.Source);
+        Assert.Equal(5, template.Levels.Count);
+        Assert.StartsWith("Named Doctor / Named Nurse and Matron", template.Levels[2]);
+        Assert.StartsWith("Service Manager", template.Levels[^1]);
+        Assert.All(Embedded.All.Where(p => p.Id != "leicester-uhl-11"), p => Assert.Null(p.EscalationRecord));
+    }
+
+    [Fact]
     public void Berkshire_stage_1_is_practitioners_within_a_working_day_then_line_managers_within_24_hours()
     {
         var berkshire = Embedded["berkshire-v17"];
@@ -148,6 +160,20 @@ public class PolicyProfilesTests
     [Fact]
     public void An_unknown_timescale_is_refused_at_its_path() =>
         Assert.Equal("$.stages[0].timescale", Refusal(EmbeddedJson("north-wales-2014").Replace("\"10wd\"", "\"ten days\"")).JsonPath);
+
+    [Fact]
+    public void An_informed_party_whom_no_stage_names_or_of_an_unknown_agency_is_refused_at_its_path()
+    {
+        Assert.Equal("$.informedParties[0].role",
+            Refusal(EmbeddedJson("north-wales-2014").Replace("\"role\": \"line manager\"", "\"role\": \"head teacher\"")).JsonPath);
+        Assert.Equal("$.informedParties[1].agency",
+            Refusal(EmbeddedJson("north-wales-2014").Replace("\"agency\": \"local-authority\"", "\"agency\": \"county\"")).JsonPath);
+    }
+
+    [Fact]
+    public void An_escalation_record_template_with_fewer_levels_than_stages_is_refused() =>
+        Assert.Equal("$.escalationRecord.levels",
+            Refusal(System.Text.RegularExpressions.Regex.Replace(EmbeddedJson("leicester-uhl-11"), "\"levels\": \\[[^\\]]*\\]", "\"levels\": [\"Practitioner to practitioner\"]")).JsonPath);
 
     [Fact]
     public void An_unknown_timescale_inside_a_step_is_refused_at_its_path() =>

@@ -40,6 +40,7 @@ public sealed class AuthorizationMatrixTests(EmbeddedHub fixture) : IClassFixtur
         escalationhub.v1.Escalations/GetDisagreement                  A       A          N          D        U         D
         escalationhub.v1.Escalations/ListDisagreements                A       A          A          D        U         D
         escalationhub.v1.Escalations/WatchDisagreement                A       A          N          D        U         D
+        escalationhub.v1.Escalations/GetEscalationRecord              A       A          N          D        U         D
         escalationhub.v1.Ledger/GetChildFile                          A       A          N          D        U         D
         escalationhub.v1.Ledger/GetChildFile#replication              D       D          D          D        U         A
         escalationhub.v1.Ledger/ListChildFileReads                    A       A          N          D        U         D
@@ -205,6 +206,7 @@ public sealed class AuthorizationMatrixTests(EmbeddedHub fixture) : IClassFixtur
             ["escalationhub.v1.Escalations/CloseDisagreement"] = async (h, a) => await h.Escalations.CloseDisagreementAsync(new CloseDisagreementRequest { DisagreementId = id, By = By(a) }),
             ["escalationhub.v1.Escalations/GetDisagreement"] = async (h, a) => await h.Escalations.GetDisagreementAsync(new GetDisagreementRequest { DisagreementId = id, AgencyCode = a }),
             ["escalationhub.v1.Escalations/ListDisagreements"] = async (h, a) => await h.Escalations.ListDisagreementsAsync(new ListDisagreementsRequest { AgencyCode = a }),
+            ["escalationhub.v1.Escalations/GetEscalationRecord"] = async (h, a) => await h.Escalations.GetEscalationRecordAsync(new GetEscalationRecordRequest { DisagreementId = id, AgencyCode = a }),
             ["escalationhub.v1.Escalations/WatchDisagreement"] = (h, a) => FirstAsync(h.Escalations.WatchDisagreement(new WatchDisagreementRequest { DisagreementId = id, AgencyCode = a }, deadline: Soon)),
             ["escalationhub.v1.Ledger/GetChildFile"] = async (h, a) => await h.Ledger.GetChildFileAsync(new GetChildFileRequest { ChildFileId = c.ChildFileId, AgencyCode = a }),
             ["escalationhub.v1.Ledger/GetChildFile#replication"] = async (h, a) =>
