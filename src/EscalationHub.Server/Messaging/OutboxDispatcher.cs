@@ -57,10 +57,12 @@ public sealed class OutboxDispatcher(
         {
             try
             {
+                // Taken before the outbox is read: a message committed after the last read still wakes the wait.
+                var committed = signal.Committed.Next;
                 var sent = await DispatchWhileThereIsWorkAsync(settings, stoppingToken);
                 backoff = TimeSpan.FromMilliseconds(100);
                 if (sent == 0)
-                    await signal.Committed.WaitAsync(settings.PollInterval, stoppingToken);
+                    await Signal.WaitAsync(committed, settings.PollInterval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
