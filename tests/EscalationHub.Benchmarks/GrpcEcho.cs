@@ -1,34 +1,70 @@
 using System.Diagnostics;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using EscalationHub.Security;
 using EscalationHub.Benchmarks.Echo;
 using EscalationHub.Contracts.V1;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace EscalationHub.Benchmarks;
 
-/// <summary>The raw gRPC baseline: a bare Grpc.AspNetCore server in this process on loopback (HTTP/2, no TLS, as the
-/// hub listens), and Grpc.Net.Client callers sending the hub's own RaiseConcernRequest to a unary echo.</summary>
+/// <summary>The raw gRPC baselines: a bare Grpc.AspNetCore server in this process on loopback (HTTP/2), and
+/// Grpc.Net.Client callers sending the hub's own RaiseConcernRequest to a unary echo. Two of them: plaintext, the cost
+/// of gRPC alone; and over mutual TLS set up as the hub's listener is (its development CA's server certificate, TLS 1.2
+/// or 1.3, a client certificate asked for) with the hospital's client certificate on the hub's own client channel
+/// (<see cref="HubChannels"/>: the same handler, connection pooling and keep-alive as every caller of the hub; neither
+/// side sets HTTP/2 keep-alive pings, so both echo and hub run with Kestrel's and SocketsHttpHandler's defaults).
+/// RaiseConcern is compared with the mutual-TLS echo: the hub cannot skip the handshake or the record encryption.</summary>
 public static class GrpcEcho
 {
-    public static async Task<double> RunAsync(int callers, TimeSpan duration)
+    public static Task<double> RunAsync(int callers, TimeSpan duration) => RunAsync(callers, duration, certificates: null);
+
+    /// <param name="certificates">A directory to make (or reuse) the development certificates in, as the hub does.</param>
+    public static Task<double> RunMutualTlsAsync(int callers, TimeSpan duration, string certificates) =>
+        RunAsync(callers, duration, certificates);
+
+    private static async Task<double> RunAsync(int callers, TimeSpan duration, string? certificates)
     {
         var port = EscalationHub.IntegrationTests.Infrastructure.Ports.Free(EscalationHub.IntegrationTests.Infrastructure.Ports.ServerMin, EscalationHub.IntegrationTests.Infrastructure.Ports.ServerMax);
+        X509Certificate2? ca = null, server = null, hospital = null;
+        if (certificates is not null)
+        {
+            // The same generator and files the hub makes for itself: ca, hub (server), agency-<code> (client).
+            CertificateDirectory.EnsureDevelopment(certificates, ["uhl-health"], [], DateTimeOffset.UtcNow);
+            ca = CertificateFiles.LoadCertificate(CertificateFiles.CertificatePath(certificates, "ca"));
+            server = CertificateFiles.LoadWithKey(CertificateFiles.CertificatePath(certificates, "hub"));
+            hospital = CertificateFiles.LoadWithKey(CertificateFiles.CertificatePath(certificates, CertificateDirectory.AgencyFileName("uhl-health")));
+        }
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.ListenLocalhost(port, o => o.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(k => k.ListenLocalhost(port, o =>
+        {
+            o.Protocols = HttpProtocols.Http2;
+            if (server is not null)
+                o.UseHttps(https =>
+                {
+                    // As TlsRegistration.AddHubTls sets the hub's listeners.
+                    https.ServerCertificate = server;
+                    https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                    https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                    https.ClientCertificateValidation = (_, _, _) => true;
+                });
+        }));
         builder.Services.AddGrpc();
         await using var app = builder.Build();
         app.MapGrpcService<EchoService>();
         await app.StartAsync();
 
-        using var channel = Calls.Channel($"http://localhost:{port}");
+        using var channel = server is null ? Calls.Channel($"http://localhost:{port}") : HubChannels.Create($"https://127.0.0.1:{port}", hospital, ca!);
         var client = new Echo.Echo.EchoClient(channel);
         var rate = await Calls.SaturateAsync(callers, duration, i => client.EchoAsync(Calls.NewConcern(i)).ResponseAsync);
-        Console.WriteLine($"raw gRPC echo: {callers} callers for {duration.TotalSeconds:F0} s: {rate:N0} calls/s");
+        Console.WriteLine($"raw gRPC echo{(server is null ? "" : " over mutual TLS")}: {callers} callers for {duration.TotalSeconds:F0} s: {rate:N0} calls/s");
         await app.StopAsync();
         return rate;
     }

@@ -24,7 +24,7 @@ public static class HubEndToEnd
         var adapter = await TestAdapter.StartSocialCareAsync(uri, extra: Quiet);
         try
         {
-            // The hospital's client certificate over mutual TLS, as a real caller (the echo baseline runs without TLS).
+            // The hospital's client certificate over mutual TLS, as a real caller (as the mutual-TLS echo baseline calls).
             var concerns = hub.As("uhl-health").Concerns;
             using var acknowledged = new AcknowledgementWatch(hub.DatabasePath);
 

@@ -83,4 +83,51 @@ public sealed class OutboxDispatcherTests : IAsyncLifetime
         Assert.Null(poison.SentAt);
         Assert.Contains("cannot be read", poison.LastError);
     }
+    /// <summary>Another writer holds the store's write lock, so the group commit that would record the first batch as
+    /// sent cannot commit; the second batch is read and sent all the same, and both are recorded once the lock goes.</summary>
+    [Fact]
+    public async Task The_next_batch_is_sent_while_the_previous_batch_waits_for_its_marked_sent_commit()
+    {
+        var now = DateTimeOffset.UtcNow;
+        using (var db = NewContext())
+        {
+            db.Enqueue("agency.leics-police", new ConcernStatusChanged(Guid.NewGuid(), "CN-1", ConcernStatus.Acknowledged, new ActorRef("leics-police", "DS"), now, null, null), now);
+            db.Enqueue("agency.leics-police", new ConcernStatusChanged(Guid.NewGuid(), "CN-2", ConcernStatus.Acknowledged, new ActorRef("leics-police", "DS"), now, null, null), now);
+            await db.SaveChangesAsync();
+        }
+        var services = host.Services;
+        var endpoints = new BusEndpoints();
+        endpoints.MarkSendQueuesDeclared();
+        var dispatcher = new OutboxDispatcher(services.GetRequiredService<IServiceScopeFactory>(), services.GetRequiredService<IBus>(), endpoints,
+            new OutboxSignal(), new FlowSignal(), Options.Create(new OutboxOptions { PollInterval = TimeSpan.FromMilliseconds(50), BatchSize = 1 }),
+            TimeProvider.System, NullLogger<OutboxDispatcher>.Instance);
+
+        await using var writer = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "hub.db")};Pooling=False");
+        await writer.OpenAsync();
+        await using (var begin = writer.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE";
+            await begin.ExecuteNonQueryAsync();
+        }
+        await dispatcher.StartAsync(CancellationToken.None);
+        var until = DateTime.UtcNow.AddSeconds(20);
+        while (Received().Count < 2 && DateTime.UtcNow < until) await Task.Delay(50);
+        var receivedWhileLocked = Received();
+        var unsentWhileLocked = Unsent();
+        await using (var rollback = writer.CreateCommand())
+        {
+            rollback.CommandText = "ROLLBACK";
+            await rollback.ExecuteNonQueryAsync();
+        }
+        while (Unsent() > 0 && DateTime.UtcNow < until) await Task.Delay(50);
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        Assert.Equal(["CN-1", "CN-2"], receivedWhileLocked);
+        Assert.Equal(2, unsentWhileLocked);
+        Assert.Equal(["CN-1", "CN-2"], Received());
+        Assert.Equal(0, Unsent());
+
+        List<string> Received() { lock (received) return received.Select(m => m.Reference).ToList(); }
+        int Unsent() { using var check = NewContext(); return check.Outbox.Count(o => o.SentAt == null); }
+    }
 }

@@ -23,6 +23,10 @@ public sealed class OutboxOptions
     /// the broker restarted) fails after this, stays unsent and is sent again; without a limit the dispatcher waited on
     /// it for ever and sent nothing more (the fault suite's broker restart caught it).</summary>
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How many batches may be sent and not yet recorded at once: the next batch is read and sent while the
+    /// previous ones wait for their broker confirms and their "marked sent" commit.</summary>
+    public int BatchesInFlight { get; set; } = 3;
 }
 
 /// <summary>Sends committed outbox messages, oldest first, each with its outbox id as the MessageId (so a resend
@@ -53,10 +57,12 @@ public sealed class OutboxDispatcher(
         {
             try
             {
-                var sent = await DispatchBatchAsync(settings.BatchSize, stoppingToken);
+                // Taken before the outbox is read: a message committed after the last read still wakes the wait.
+                var committed = signal.Committed.Next;
+                var sent = await DispatchWhileThereIsWorkAsync(settings, stoppingToken);
                 backoff = TimeSpan.FromMilliseconds(100);
                 if (sent == 0)
-                    await signal.Committed.WaitAsync(settings.PollInterval, stoppingToken);
+                    await Signal.WaitAsync(committed, settings.PollInterval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -75,26 +81,93 @@ public sealed class OutboxDispatcher(
     public static IQueryable<OutboxMessage> Unsent(HubDbContext db, int batchSize) =>
         db.Outbox.Where(o => o.SentAt == null && o.FailedAt == null).OrderBy(o => o.Sequence).Take(batchSize);
 
-    private async Task<int> DispatchBatchAsync(int batchSize, CancellationToken cancellationToken)
+    /// <summary>The next unsent messages after those already in flight: the same seek, started past them.</summary>
+    public static IQueryable<OutboxMessage> UnsentAfter(HubDbContext db, long sequence, int batchSize) =>
+        db.Outbox.Where(o => o.SentAt == null && o.FailedAt == null && o.Sequence > sequence).OrderBy(o => o.Sequence).Take(batchSize);
+
+    /// <summary>Sends batch after batch while there are unsent messages, without waiting for one batch's confirms and
+    /// "marked sent" commit before reading and sending the next: up to <see cref="OutboxOptions.BatchesInFlight"/>
+    /// batches are between their send and their commit at once. Batches are read and their sends started in outbox
+    /// order, so each destination receives its messages in order. A row is in flight until its mark has committed; the
+    /// next read starts past the last row read, so no row is ever in flight twice here. After a failed send the
+    /// pipeline drains (the batches already sent finish and commit) and the dispatcher backs off and starts again from
+    /// the oldest unsent row, which is sent again with the same MessageId (receivers' inboxes recognise a duplicate).</summary>
+    /// <returns>How many messages were read and sent (or tried).</returns>
+    private async Task<int> DispatchWhileThereIsWorkAsync(OutboxOptions settings, CancellationToken stoppingToken)
     {
         // One sender at a time across hub replicas (always this one on SQLite): messages go out once, in order. The
-        // claim is held on its own connection until the batch is sent and recorded.
+        // claim is held on its own connection until every batch in flight is sent and recorded.
         await using var claimScope = scopes.CreateAsyncScope();
         var claimDb = claimScope.ServiceProvider.GetRequiredService<HubDbContext>();
         await using var claim = await (claimScope.ServiceProvider.GetService<ReplicaLocks>() ?? ReplicaLocks.SingleHub)
-            .TryClaimAsync(claimDb, ReplicaTask.OutboxDispatch, cancellationToken);
+            .TryClaimAsync(claimDb, ReplicaTask.OutboxDispatch, stoppingToken);
         if (claim is null) return 0;
 
-        var batch = await Unsent(claimDb, batchSize).AsNoTracking().ToListAsync(cancellationToken);
-        if (batch.Count == 0) return 0;
+        var inFlight = new List<Task<SendFailure?>>();
+        var maxInFlight = Math.Max(1, settings.BatchesInFlight);
+        long? lastRead = null;
+        var total = 0;
+        SendFailure? failed = null;
+        try
+        {
+            while (failed is null)
+            {
+                var committed = signal.Committed.Next;
+                var batch = await (lastRead is { } after ? UnsentAfter(claimDb, after, settings.BatchSize) : Unsent(claimDb, settings.BatchSize))
+                    .AsNoTracking().ToListAsync(stoppingToken);
+                if (batch.Count == 0)
+                {
+                    if (inFlight.Count == 0) break;
+                    // Nothing more yet: wait for a batch in flight to finish, or for new commits, then look again.
+                    failed = await FirstFinishedAsync(inFlight, Signal.WaitAsync(committed, settings.PollInterval, stoppingToken));
+                    continue;
+                }
 
+                lastRead = batch[^1].Sequence;
+                total += batch.Count;
+                inFlight.Add(SendAndRecordAsync(batch, stoppingToken));
+                while (inFlight.Count >= maxInFlight && failed is null)
+                    failed = await FirstFinishedAsync(inFlight, null);
+            }
+        }
+        finally
+        {
+            // Never leave a batch between its send and its mark when the claim goes: drain the pipeline first.
+            var outcomes = await Task.WhenAll(inFlight);
+            failed ??= outcomes.FirstOrDefault(o => o is not null);
+        }
+
+        if (failed is not null) throw new OutboxSendException(failed.Error, failed.Exception);
+        return total;
+    }
+
+    /// <summary>Waits for a batch in flight to finish (or for <paramref name="orElse"/>); takes finished batches out of
+    /// the pipeline and returns the first send failure among them.</summary>
+    private static async Task<SendFailure?> FirstFinishedAsync(List<Task<SendFailure?>> inFlight, Task? orElse)
+    {
+        Task[] waits = orElse is null ? [.. inFlight] : [.. inFlight, orElse];
+        await Task.WhenAny(waits);
+        SendFailure? failed = null;
+        for (var i = inFlight.Count - 1; i >= 0; i--)
+        {
+            if (!inFlight[i].IsCompleted) continue;
+            failed ??= await inFlight[i];
+            inFlight.RemoveAt(i);
+        }
+        return failed;
+    }
+
+    /// <returns>The first send failure that is worth retrying (after recording every outcome), or null.</returns>
+    private async Task<SendFailure?> SendAndRecordAsync(List<OutboxMessage> batch, CancellationToken cancellationToken)
+    {
         // The whole batch is sent at once: the sends are started in outbox order on the bus's channel and their broker
         // confirms awaited together, so a batch costs one confirm round trip, not one per message. A row is marked sent
         // only once its own confirm has come back; one whose send failed stays unsent and is sent again.
         var sentAt = clock.GetUtcNow();
         using var confirmTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         confirmTimeout.CancelAfter(options.Value.SendTimeout);
-        var outcomes = await Task.WhenAll(batch.Select(row => SendAsync(row, confirmTimeout.Token, cancellationToken)));
+        var sends = batch.Select(row => SendAsync(row, confirmTimeout.Token, cancellationToken)).ToList();
+        var outcomes = await Task.WhenAll(sends);
         var confirmedAt = clock.GetUtcNow();
 
         // Recorded through the group commit, the store's single writer: the dispatcher never competes with it for the
@@ -136,9 +209,7 @@ public sealed class OutboxDispatcher(
             if (outcomes[i] is null)
                 HubTelemetry.MessagesSent.Add(1, new("message.type", FlowEvent.ShortType(row.MessageType)), new("destination", row.Destination));
         logger.LogDebug("Sent {Count} of {Total} outbox messages", sent.Count, batch.Count);
-        var failed = outcomes.FirstOrDefault(o => o is { Unreadable: false });
-        if (failed is not null) throw new OutboxSendException(failed.Error, failed.Exception);
-        return batch.Count;
+        return outcomes.FirstOrDefault(o => o is { Unreadable: false });
     }
 
     private sealed record SendFailure(string Error, bool Unreadable, Exception Exception);

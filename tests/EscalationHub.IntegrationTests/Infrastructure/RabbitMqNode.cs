@@ -82,6 +82,11 @@ public sealed class RabbitMqNode : IAsyncLifetime
     private IEnumerable<string[]> Rows(string arguments) =>
         Ctl(arguments).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split('\t'));
 
+    /// <summary>Raises (0) or lifts (0.4, the default) the node's memory alarm: while it is raised the broker blocks
+    /// every publishing connection, so a message published meanwhile gets no confirm.</summary>
+    public Task SetMemoryHighWatermarkAsync(double fraction) =>
+        Task.Run(() => Ctl($"set_vm_memory_high_watermark {fraction.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+
     private string Ctl(string arguments)
     {
         var (exitCode, output) = Run("rabbitmqctl", $"-n {NodeName} {arguments}", TimeSpan.FromSeconds(60));
