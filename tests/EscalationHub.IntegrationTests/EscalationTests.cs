@@ -179,7 +179,7 @@ public sealed class EscalationTests(EmbeddedHub fixture) : IClassFixture<Embedde
         var again = await Assert.ThrowsAsync<RpcException>(() => hub.Escalations.ResolveDisagreementAsync(resolve).ResponseAsync);
 
         Assert.Equal((StatusCode.FailedPrecondition, StatusCode.FailedPrecondition), (refused.StatusCode, again.StatusCode));
-        Assert.Contains("until a record of the discussion has been added", again.Status.Detail);
+        Assert.Contains("until its record has been approved and dated by every party's manager: no record of this stage has been added", again.Status.Detail);
         Assert.Equal(["opened", "stage-entered"], Types(d.DisagreementId));
     }
 
