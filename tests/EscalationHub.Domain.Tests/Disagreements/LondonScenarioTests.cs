@@ -164,4 +164,17 @@ public class LondonScenarioTests
         var s = new Scenario(Profile, "2027-01-04T10:00:00", area: AreaOfDisagreement.NeedForChildProtectionConference);
         Assert.Equal(1, s.LastStageEntered.Stage);
     }
+
+    [Fact]
+    public void The_partnership_decides_at_stage_5_only_once_the_managers_approve_and_date_the_record()
+    {
+        var s = new Scenario(Profile, "2027-01-04T10:00:00");
+        for (var i = 0; i < 4; i++) s.Escalate();
+        var record = s.Meeting("LA-CSC");
+        Assert.Contains("until its record has been approved and dated by every party's manager", Refused(() =>
+            s.Disagreement.DecideFinalOutcome(FinalOutcome.PartnershipDecision, "Partnership chair", "CSC to assess", s.Now)).Reason);
+        s.SignedByAll(record);
+        Assert.IsType<FinalOutcomeDecided>(Assert.Single(s.Do((d, now) =>
+            d.DecideFinalOutcome(FinalOutcome.PartnershipDecision, "Partnership chair", "CSC to assess", now))));
+    }
 }
