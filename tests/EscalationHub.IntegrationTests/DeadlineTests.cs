@@ -72,6 +72,27 @@ public sealed class DeadlineTests : IAsyncLifetime
         Assert.Equal(1, still.CurrentStage.Stage);
     }
 
+    [Fact]
+    public async Task At_London_stage_3_referred_without_delay_warns_the_parties_when_not_referred_and_does_not_climb_on_its_own()
+    {
+        var child = await ChildFileAsync(hub);
+        var d = await hub.Escalations.OpenDisagreementAsync(Open(child, profile: "london-pa4-kingston-richmond"));
+        foreach (var requestId in new[] { "to-2", "to-3" })
+            d = await hub.Escalations.EscalateDisagreementAsync(new EscalateDisagreementRequest
+                { DisagreementId = d.DisagreementId, By = As("uhl-health"), Reason = "No agreement", RequestId = requestId });
+        Assert.Equal(3, d.CurrentStage.Stage);
+        var referBy = d.CurrentStage.Deadline.DueAt.ToDateTimeOffset();
+
+        hub.MoveClockForward(referBy - DateTimeOffset.UtcNow + TimeSpan.FromMinutes(1));
+        await WaitUntilAsync(() => hub.Count("Outbox", "MessageType LIKE '%DeadlineApproaching' AND Body LIKE '%referred without delay%'") == 2);
+        await Task.Delay(1500);
+
+        Assert.Equal(2, hub.Count("Outbox", "MessageType LIKE '%DeadlineApproaching'")); // once per party, at the time to refer
+        var still = await hub.Escalations.GetDisagreementAsync(new GetDisagreementRequest { DisagreementId = d.DisagreementId, AgencyCode = "uhl-health" });
+        Assert.Equal((3, 3), (still.Stages.Count, still.CurrentStage.Stage));
+        Assert.True(still.Overdue); // shown as not referred in time
+    }
+
     private async Task<Disagreement> WaitForStageAsync(string id, int stage)
     {
         Disagreement? current = null;

@@ -179,8 +179,45 @@ public sealed class EscalationTests(EmbeddedHub fixture) : IClassFixture<Embedde
         var again = await Assert.ThrowsAsync<RpcException>(() => hub.Escalations.ResolveDisagreementAsync(resolve).ResponseAsync);
 
         Assert.Equal((StatusCode.FailedPrecondition, StatusCode.FailedPrecondition), (refused.StatusCode, again.StatusCode));
-        Assert.Contains("until a record of the discussion has been added", again.Status.Detail);
+        Assert.Contains("until its record has been approved and dated by every party's manager: no record of this stage has been added", again.Status.Detail);
         Assert.Equal(["opened", "stage-entered"], Types(d.DisagreementId));
+    }
+
+    [Fact]
+    public async Task London_child_protection_conference_dissent_is_distinct_from_resolving_professional_differences_so_it_is_refused_and_nothing_is_stored()
+    {
+        var child = await ChildFileAsync(hub);
+        var before = hub.Count("Disagreements");
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => hub.Escalations.OpenDisagreementAsync(
+            Open(child, profile: "london-pa4-kingston-richmond", area: AreaOfDisagreement.ChildProtectionConferenceDecision)).ResponseAsync);
+
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Contains("distinct from resolving professional differences", error.Status.Detail);
+        Assert.Equal(before, hub.Count("Disagreements"));
+    }
+
+    [Fact]
+    public async Task Cambridgeshire_needs_written_confirmation_between_the_parties_about_an_agreed_outcome_not_one_partys_word()
+    {
+        var child = await ChildFileAsync(hub);
+        var d = await hub.Escalations.OpenDisagreementAsync(Open(child, profile: "cambridgeshire-2013"));
+        var id = d.DisagreementId;
+        d = await hub.Escalations.RecordDiscussionAsync(new RecordDiscussionRequest
+        {
+            DisagreementId = id, By = As("leics-socialcare"), HeldAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+            Summary = "Agreed outcome: strategy discussion today.", Attendees = { "Named nurse", "Social worker" },
+        });
+        var record = d.Records.Single().RecordId;
+        await hub.Escalations.ApproveRecordAsync(new ApproveRecordRequest { DisagreementId = id, By = As("leics-socialcare"), RecordId = record });
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => hub.Escalations.ResolveDisagreementAsync(Resolve(id)).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Contains("written confirmation between the parties about an agreed outcome", refused.Status.Detail);
+        Assert.EndsWith("awaits uhl-health", refused.Status.Detail);
+
+        await hub.Escalations.ApproveRecordAsync(new ApproveRecordRequest { DisagreementId = id, By = As("uhl-health"), RecordId = record });
+        Assert.Equal(DisagreementStatus.Resolved, (await hub.Escalations.ResolveDisagreementAsync(Resolve(id))).Status);
     }
 
     private List<string> Types(string disagreementId)

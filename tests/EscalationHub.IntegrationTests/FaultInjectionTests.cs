@@ -135,7 +135,7 @@ public sealed class FaultInjectionTests(RabbitMqNode broker, ITestOutputHelper o
             await Send(resolve, resolveId);
             await Send(record, recordId);
 
-            // An escalation that overtakes the stage 1 record: applied as received, the record lands on stage 2; both twice.
+            // An escalation that overtakes the first rung's record: applied as received, the record lands on the next rung; both twice.
             var second = await hub.Escalations.OpenDisagreementAsync(Infrastructure.Disagreements.Open(child.ChildFileId, profile: Workload.Profile));
             escalatedFirst = second.DisagreementId;
             var escalate = new M.EscalateDisagreement(escalatedFirst, HospitalNurse, "No agreement");
@@ -162,7 +162,7 @@ public sealed class FaultInjectionTests(RabbitMqNode broker, ITestOutputHelper o
             Assert.Equal(3, hub.Count("LedgerEntries", "CaseId = $id", ("$id", refusedResolve)));
             await Eventually.TrueAsync(() => Task.FromResult(hospital.InboxCount(nameof(M.DisagreementCommandRefused)) == 1),
                 "the hospital's adapter to receive the refusal");
-            Assert.Matches($@"ResolveDisagreement \S* ?on disagreement {refusedResolve} refused by the hub: stage 1 \(Professionals\) cannot be resolved until a record", hospital.Output);
+            Assert.Matches($@"ResolveDisagreement \S* ?on disagreement {refusedResolve} refused by the hub: stage 1 \([^)]+\) cannot be resolved until a record", hospital.Output);
 
             Assert.Equal(["opened", "stage-entered", "escalated", "stage-entered", "record-added"], Events(escalatedFirst));
             Assert.Equal(5, hub.Count("LedgerEntries", "CaseId = $id", ("$id", escalatedFirst)));

@@ -50,10 +50,20 @@ public sealed class Disagreement
 
     /// <summary>
     /// When the deadline sweep should escalate this disagreement automatically, or null when it never will at this rung:
-    /// resolved, no timescale, the final stage, or due immediately on entry (an alert to everyone, not a trigger to climb).
+    /// resolved, no timescale, the final stage, due immediately on entry (an alert to everyone, not a trigger to climb), or
+    /// a referral timescale (the parties refer it; the hub warns them, see <see cref="ReferralWarningDueAt"/>).
     /// </summary>
     public DateTimeOffset? AutomaticEscalationDueAt =>
-        State.Status == DisagreementStatus.Open && State.Current is { Deadline: { } d, DueImmediately: false } && NextRung() is not null
+        State.Status == DisagreementStatus.Open && State.Current is { Deadline: { } d, DueImmediately: false, ReferralOnly: false } && NextRung() is not null
+            ? d.Instant
+            : null;
+
+    /// <summary>
+    /// When the parties should be warned that the case has not been referred upwards within the stage's referral
+    /// timescale (London stages 3 and 4), or null: not open, not a referral timescale, or the final stage.
+    /// </summary>
+    public DateTimeOffset? ReferralWarningDueAt =>
+        State.Status == DisagreementStatus.Open && State.Current is { Deadline: { } d, ReferralOnly: true } && NextRung() is not null
             ? d.Instant
             : null;
 
@@ -73,6 +83,8 @@ public sealed class Disagreement
         Refuse(repeated is not null, $"agency {repeated?.Key} appears more than once: the raising party and each responding party must be different agencies");
         Refuse(!Enum.IsDefined(command.Area), $"unknown area of disagreement {(int)command.Area}");
         Refuse(!Enum.IsDefined(command.Harm), $"unknown harm level {(int)command.Harm}");
+        var refusedArea = profile.RefusedAreas.FirstOrDefault(r => r.Area == command.Area);
+        Refuse(refusedArea is not null, $"{profile.Name} does not take {command.Area}: {refusedArea?.Reason}");
         var outside = parties.FirstOrDefault(p => !profile.AgencyTypes.Contains(p.AgencyType));
         Refuse(outside is not null,
             $"{profile.Name} covers {string.Join(", ", profile.AgencyTypes)} only, not {outside?.AgencyType} ({outside?.AgencyCode}): use the partnership's procedure");
@@ -160,6 +172,8 @@ public sealed class Disagreement
         var visit = State.Current;
         var deadline = visit.Deadline ?? throw new TransitionRefusedException(
             $"stage {visit.Stage} has no deadline under {Profile.ShortName}: it is escalated by a party, not by the clock");
+        Refuse(visit.ReferralOnly,
+            $"stage {visit.Stage} has a referral timescale ({deadline.Rule}), not a resolution deadline: a party refers it upwards; the hub warns the parties, it does not escalate by itself");
         Refuse(visit.DueImmediately,
             $"stage {visit.Stage} was due immediately on entry ({deadline.Rule}): everyone was alerted at once; a party escalates it, not the clock, so that it does not race up the ladder");
         Refuse(!deadline.HasPassed(now), $"stage {visit.Stage} is not yet overdue: due {deadline.Instant:yyyy-MM-dd HH:mm}Z ({deadline.Rule})");
@@ -195,7 +209,7 @@ public sealed class Disagreement
         Refuse(string.IsNullOrWhiteSpace(summary), "a resolution needs a summary of what was agreed");
         Refuse(agreedActions.Any(a => string.IsNullOrWhiteSpace(a.Who) || string.IsNullOrWhiteSpace(a.What)),
             "every agreed action needs who does it and what they do");
-        RequireStageCanClose("resolved");
+        RequireStageCanClose(Resolving);
         return Commit(new Resolved(Id, now, State.Current.Stage, by, summary, [.. agreedActions], Profile.OutcomesReportedTo));
     }
 
@@ -291,8 +305,10 @@ public sealed class Disagreement
         // "Immediately": every party and the designated leads are alerted at once.
         var mustInform = dueImmediately ? stage.MustInform.Append(DesignatedLeads).Distinct() : stage.MustInform;
         return new StageEntered(Id, now, stageNumber, stepNumber, stage.Name, step.WhoMeets, deadline,
-            dueImmediately, roles, [.. mustInform], [.. stage.CloseRequires]);
+            dueImmediately, roles, [.. mustInform], [.. stage.CloseRequires], step.ReferralOnly);
     }
+
+    private const string Resolving = "resolved";
 
     private void RequireStageCanClose(string verb)
     {
@@ -310,18 +326,27 @@ public sealed class Disagreement
                     Refuse(!records.Any(r => r.Record.IsMeeting), $"{label} cannot be {verb} until the meeting has been held and recorded");
                     break;
                 case CloseRequirement.RecordSignedByAllParties:
-                    Refuse(records.Length == 0, $"{label} cannot be {verb} until a record has been added and signed by every party");
-                    var codes = State.Parties.Select(p => p.AgencyCode).ToArray();
-                    var signed = records.Any(r => codes.All(c => r.Approvals.Any(a => a.By == c)));
-                    if (!signed)
-                    {
-                        var best = records.OrderByDescending(r => r.Approvals.Count).First();
-                        var waiting = codes.Where(c => best.Approvals.All(a => a.By != c));
-                        throw new TransitionRefusedException($"{label} cannot be {verb} until a record has been signed by every party: record {best.Record.Id} awaits {string.Join(", ", waiting)}");
-                    }
+                    RequireApprovedByAllParties(records, $"{label} cannot be {verb} until a record has been signed by every party");
+                    break;
+                case CloseRequirement.RecordApprovedAndDated:
+                    RequireApprovedByAllParties(records, $"{label} cannot be {verb} until its record has been approved and dated by every party's manager");
+                    break;
+                case CloseRequirement.AgreedOutcomeConfirmedByAllParties when verb == Resolving:
+                    RequireApprovedByAllParties(records,
+                        $"{label} cannot be {verb} on one party's word: it needs written confirmation between the parties about an agreed outcome, a record of the agreed outcome approved by every party");
                     break;
             }
         }
+    }
+
+    private void RequireApprovedByAllParties(RecordState[] records, string refusal)
+    {
+        Refuse(records.Length == 0, $"{refusal}: no record of this stage has been added");
+        var codes = State.Parties.Select(p => p.AgencyCode).ToArray();
+        if (records.Any(r => codes.All(c => r.Approvals.Any(a => a.By == c)))) return;
+        var best = records.OrderByDescending(r => r.Approvals.Count).First();
+        var waiting = codes.Where(c => best.Approvals.All(a => a.By != c));
+        throw new TransitionRefusedException($"{refusal}: record {best.Record.Id} awaits {string.Join(", ", waiting)}");
     }
 
     private void RequireParty(string agencyCode, string action) =>
@@ -368,7 +393,7 @@ public sealed class Disagreement
                 s.Stages.Add(new StageVisit
                 {
                     Stage = x.Stage, Step = x.Step, Name = x.StageName, WhoMeets = x.WhoMeets, EnteredAt = x.At,
-                    Deadline = x.Deadline, DueImmediately = x.DueImmediately, ExpectedRoles = [.. x.ExpectedRoles],
+                    Deadline = x.Deadline, DueImmediately = x.DueImmediately, ReferralOnly = x.ReferralOnly, ExpectedRoles = [.. x.ExpectedRoles],
                     MustInform = [.. x.MustInform], CloseRequires = [.. x.CloseRequires],
                 });
                 break;

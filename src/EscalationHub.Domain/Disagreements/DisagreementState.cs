@@ -47,6 +47,8 @@ public sealed class StageVisit
     public DateTimeOffset EnteredAt { get; set; }
     public Deadline? Deadline { get; set; }
     public bool DueImmediately { get; set; }
+    /// <summary>The deadline is the time to refer upwards, not to resolve: passing it warns, it does not escalate.</summary>
+    public bool ReferralOnly { get; set; }
     public List<ExpectedRole> ExpectedRoles { get; set; } = [];
     public List<string> MustInform { get; set; } = [];
     public List<CloseRequirement> CloseRequires { get; set; } = [];

@@ -38,6 +38,8 @@ public sealed record DisagreementOpened(
 /// <summary>
 /// The disagreement is now at this rung. <see cref="DueImmediately"/> means every party and the designated leads
 /// are alerted at once (and for imminent harm, protective action is not waiting on this procedure).
+/// <see cref="ReferralOnly"/>: the deadline is the time to refer the case upwards (London stages 3 and 4), of which the
+/// parties are warned when it passes; the hub does not escalate it by itself.
 /// </summary>
 public sealed record StageEntered(
     string DisagreementId,
@@ -50,7 +52,8 @@ public sealed record StageEntered(
     bool DueImmediately,
     IReadOnlyList<ExpectedRole> ExpectedRoles,
     IReadOnlyList<string> MustInform,
-    IReadOnlyList<CloseRequirement> CloseRequires) : DisagreementEvent(DisagreementId, At);
+    IReadOnlyList<CloseRequirement> CloseRequires,
+    bool ReferralOnly = false) : DisagreementEvent(DisagreementId, At);
 
 public sealed record RecordAdded(string DisagreementId, DateTimeOffset At, Record Record) : DisagreementEvent(DisagreementId, At);
 

@@ -26,6 +26,10 @@ public sealed record PolicyProfile(
     /// Co-ordinator and the raiser's line manager.</summary>
     public IReadOnlyList<InformedParty> InformedParties { get; init; } = [];
 
+    /// <summary>Areas the procedure says are not for its ladder (London: child-protection-conference dissent is
+    /// "distinct from" resolving professional differences): opening one is refused with the reason given.</summary>
+    public IReadOnlyList<RefusedArea> RefusedAreas { get; init; } = [];
+
     /// <summary>The procedure's own escalation record template, if it has one (Leicester UHL guideline 11, Appendix 1).</summary>
     public EscalationRecordTemplate? EscalationRecord { get; init; }
 
@@ -55,12 +59,19 @@ public sealed record Stage(
     IReadOnlyList<CloseRequirement> CloseRequires);
 
 /// <summary>Who meets within a stage, by when, and the role each agency type is expected to send.</summary>
+/// <param name="ReferralOnly">The timescale is the time to refer the case upwards when this stage has not settled it
+/// (London stages 3 and 4: "referred without delay", "referred urgently"), not a resolution deadline: when it passes
+/// the parties are warned that it has not been referred, and the hub does not escalate it by itself.</param>
 public sealed record StageStep(
     string WhoMeets,
     Timescale Timescale,
     string TimescaleText,
     ClockStart ClockFrom,
-    IReadOnlyDictionary<AgencyType, string> ExpectedRoles);
+    IReadOnlyDictionary<AgencyType, string> ExpectedRoles,
+    bool ReferralOnly = false);
+
+/// <summary>A disagreement about <see cref="Area"/> is not taken by this procedure; <see cref="Reason"/> says why and where it goes.</summary>
+public sealed record RefusedArea(AreaOfDisagreement Area, string Reason);
 
 /// <summary>A disagreement about <see cref="Area"/> enters at <see cref="Stage"/> rather than stage 1.</summary>
 public sealed record SpecialEntry(AreaOfDisagreement Area, int Stage);

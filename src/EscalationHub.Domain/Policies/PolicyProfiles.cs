@@ -19,10 +19,12 @@ public sealed class PolicyProfileException(string file, string path, string prob
 /// A profile file holds: id, name, shortName (used in deadline rules), source, note, agencyTypes (default all four),
 /// stages [ { number 1..n in order, name, whoMeets, timescale ("24h", "10wd", "working-week", "same-working-day",
 /// "without-delay", "immediately", "none"), timescaleText, clockFrom ("stage-entered", "written-concern",
-/// "previous-stage-meeting"), expectedRoles { AgencyType: role } for every agency type, mustInform [..],
-/// closeRequires ["record" | "meeting" | "record-signed-by-all-parties"] } ] (a stage may instead give steps [..] of
+/// "previous-stage-meeting"), timescaleIs ("resolution", the default: the hub escalates when it passes unresolved; or
+/// "referral": the time to refer upwards, of which the parties are warned when it passes, no automatic escalation),
+/// expectedRoles { AgencyType: role } for every agency type, mustInform [..], closeRequires ["record" | "meeting" |
+/// "record-signed-by-all-parties" | "record-approved-and-dated" | "agreed-outcome-confirmed-by-all-parties"] } ] (a stage may instead give steps [..] of
 /// whoMeets/timescale/expectedRoles), entries [ { area, stage } ], harmRules [ { harm, timescale, text } ] for
-/// SignificantHarm and ImminentHarm, infantNonAccidentalInjury { timescale, text } (optional), finalOutcomes [..],
+/// SignificantHarm and ImminentHarm, refusedAreas [ { area, reason } ] (optional: areas the procedure does not take), infantNonAccidentalInjury { timescale, text } (optional), finalOutcomes [..],
 /// outcomesReportedTo, learningReportedTo, informedParties [ { role (as a stage's mustInform names it), title, agency
 /// ("raiser" | "local-authority") } ] (optional), escalationRecord { title, source, levels [..] at least one per stage }
 /// (optional: the procedure's own record template). Unknown fields are refused, so a misspelling cannot silently drop a rule.
@@ -187,10 +189,17 @@ public sealed class PolicyProfiles
             if (twice is not null)
                 throw Fault("$.informedParties", $"role \"{twice.Key}\" is listed more than once");
 
+            var refused = (dto.RefusedAreas ?? []).Select((r, i) => new RefusedArea(
+                Enum<AreaOfDisagreement>(r.Area, $"$.refusedAreas[{i}].area"), Required(r.Reason, $"$.refusedAreas[{i}].reason"))).ToArray();
+            var both = refused.FirstOrDefault(r => entries.Any(e => e.Area == r.Area));
+            if (both is not null)
+                throw Fault("$.refusedAreas", $"area {both.Area} is both refused and given an entry stage");
+
             return new PolicyProfile(id, name, shortName, source, agencyTypes, stages, entries, harmRules, nai, outcomes,
                 Required(dto.OutcomesReportedTo, "$.outcomesReportedTo"),
                 Required(dto.LearningReportedTo, "$.learningReportedTo"),
-                dto.Note) { InformedParties = informed, EscalationRecord = RecordTemplate(dto.EscalationRecord, stages.Length) };
+                dto.Note) { InformedParties = informed, EscalationRecord = RecordTemplate(dto.EscalationRecord, stages.Length),
+                    RefusedAreas = refused };
         }
 
         private EscalationRecordTemplate? RecordTemplate(EscalationRecordFile? file, int stageCount)
@@ -213,7 +222,7 @@ public sealed class PolicyProfiles
             StageStep[] steps;
             if (s.Steps is { Count: > 0 })
             {
-                if (s.WhoMeets is not null || s.Timescale is not null || s.ExpectedRoles is not null)
+                if (s.WhoMeets is not null || s.Timescale is not null || s.ExpectedRoles is not null || s.TimescaleIs is not null)
                     throw Fault(path, "give either steps or whoMeets/timescale/expectedRoles, not both");
                 steps = s.Steps.Select((st, j) => Step(st, $"{path}.steps[{j}]", number, agencyTypes)).ToArray();
             }
@@ -222,7 +231,7 @@ public sealed class PolicyProfiles
                 steps = [Step(new StepFile
                 {
                     WhoMeets = s.WhoMeets, Timescale = s.Timescale, TimescaleText = s.TimescaleText,
-                    ClockFrom = s.ClockFrom, ExpectedRoles = s.ExpectedRoles,
+                    ClockFrom = s.ClockFrom, ExpectedRoles = s.ExpectedRoles, TimescaleIs = s.TimescaleIs,
                 }, path, number, agencyTypes)];
             }
 
@@ -232,7 +241,9 @@ public sealed class PolicyProfiles
                 "record" => CloseRequirement.Record,
                 "meeting" => CloseRequirement.Meeting,
                 "record-signed-by-all-parties" => CloseRequirement.RecordSignedByAllParties,
-                _ => throw Fault($"{path}.closeRequires[{j}]", $"unknown requirement \"{r}\"; expected \"record\", \"meeting\" or \"record-signed-by-all-parties\""),
+                "record-approved-and-dated" => CloseRequirement.RecordApprovedAndDated,
+                "agreed-outcome-confirmed-by-all-parties" => CloseRequirement.AgreedOutcomeConfirmedByAllParties,
+                _ => throw Fault($"{path}.closeRequires[{j}]", $"unknown requirement \"{r}\"; expected \"record\", \"meeting\", \"record-signed-by-all-parties\", \"record-approved-and-dated\" or \"agreed-outcome-confirmed-by-all-parties\""),
             }).Distinct().ToArray();
             return new Stage(number, name, steps, mustInform, requires);
         }
@@ -265,7 +276,16 @@ public sealed class PolicyProfiles
             if (missing.Length > 0)
                 throw Fault(path + ".expectedRoles", $"no role given for {string.Join(", ", missing)}");
 
-            return new StageStep(whoMeets, timescale, s.TimescaleText ?? timescale.Describe(), clockFrom, roles);
+            var referralOnly = s.TimescaleIs switch
+            {
+                null or "resolution" => false,
+                "referral" => true,
+                _ => throw Fault(path + ".timescaleIs", $"unknown kind of timescale \"{s.TimescaleIs}\"; expected \"resolution\" or \"referral\""),
+            };
+            if (referralOnly && timescale.Kind == TimescaleKind.None)
+                throw Fault(path + ".timescaleIs", "a referral timescale needs a timescale other than \"none\"");
+
+            return new StageStep(whoMeets, timescale, s.TimescaleText ?? timescale.Describe(), clockFrom, roles, referralOnly);
         }
     }
 
@@ -287,6 +307,13 @@ public sealed class PolicyProfiles
         public string? LearningReportedTo { get; set; }
         public List<InformedPartyFile>? InformedParties { get; set; }
         public EscalationRecordFile? EscalationRecord { get; set; }
+        public List<RefusedAreaFile>? RefusedAreas { get; set; }
+    }
+
+    private sealed class RefusedAreaFile
+    {
+        public string? Area { get; set; }
+        public string? Reason { get; set; }
     }
 
     private sealed class EscalationRecordFile
@@ -311,6 +338,7 @@ public sealed class PolicyProfiles
         public string? Timescale { get; set; }
         public string? TimescaleText { get; set; }
         public string? ClockFrom { get; set; }
+        public string? TimescaleIs { get; set; }
         public Dictionary<string, string>? ExpectedRoles { get; set; }
         public List<StepFile>? Steps { get; set; }
         public List<string>? MustInform { get; set; }
@@ -323,6 +351,7 @@ public sealed class PolicyProfiles
         public string? Timescale { get; set; }
         public string? TimescaleText { get; set; }
         public string? ClockFrom { get; set; }
+        public string? TimescaleIs { get; set; }
         public Dictionary<string, string>? ExpectedRoles { get; set; }
     }
 

@@ -76,6 +76,13 @@ public enum CloseRequirement
     Meeting,
     /// <summary>A record of this stage approved by every party (North Wales stage 1: signed by both).</summary>
     RecordSignedByAllParties,
+    /// <summary>A record of this stage approved, and so dated, by every party's manager (London 1.9: managers "approve
+    /// and date the record").</summary>
+    RecordApprovedAndDated,
+    /// <summary>Resolution only: the agreed outcome confirmed in writing by every party, i.e. a record of this stage
+    /// approved by every party (Cambridgeshire: "written confirmation between the parties about an agreed outcome").
+    /// A final outcome decided at the last stage does not need it: that is decided for the parties, not agreed by them.</summary>
+    AgreedOutcomeConfirmedByAllParties,
 }
 
 /// <summary>Where a stage's procedure clock starts.</summary>

@@ -151,6 +151,8 @@ public sealed class DisagreementStore(
 
     private DateTimeOffset? WarnAt(Disagreement disagreement, DateTimeOffset now)
     {
+        // A referral timescale (London stages 3 and 4) is warned of when it has passed without the case being referred.
+        if (disagreement.ReferralWarningDueAt is { } referBy) return referBy;
         if (disagreement.AutomaticEscalationDueAt is not { } due) return null;
         var warnAt = due - options.Value.WarnBefore;
         // A stage shorter than the warning period is warned of at once only if that is still worth saying.

@@ -26,7 +26,7 @@ public static class DisagreementText
     public static string Describe(DisagreementEvent e) => e switch
     {
         DisagreementOpened o => $"Opened by {o.Raiser.AgencyCode} with {string.Join(", ", o.Responders.Select(r => r.AgencyCode))} about {o.Area} ({o.Harm})",
-        StageEntered s => $"Stage {s.Stage}{(s.Step > 1 ? $" step {s.Step}" : "")}: {s.StageName} ({s.WhoMeets}); {Due(s.Deadline, s.DueImmediately)}"
+        StageEntered s => $"Stage {s.Stage}{(s.Step > 1 ? $" step {s.Step}" : "")}: {s.StageName} ({s.WhoMeets}); {(s is { ReferralOnly: true, DueImmediately: false, Deadline: { } referBy } ? $"refer upwards by {referBy.Instant:yyyy-MM-dd HH:mm}Z if not resolved ({referBy.Rule})" : Due(s.Deadline, s.DueImmediately))}"
                           + (s.MustInform.Count > 0 ? $"; inform {string.Join(", ", s.MustInform)}" : ""),
         RecordAdded r => $"Record {r.Record.Id} of a {(r.Record.IsMeeting ? "meeting" : "discussion")} held {r.Record.HeldAt:yyyy-MM-dd HH:mm}Z added by {r.Record.RecordedBy}",
         RecordApproved a => $"Record {a.RecordId} approved by {a.By}",

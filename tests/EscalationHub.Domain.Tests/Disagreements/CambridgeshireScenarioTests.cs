@@ -58,4 +58,42 @@ public class CambridgeshireScenarioTests
             d.DecideFinalOutcome(FinalOutcome.MultiAgencyCaseReviewRecommended, "LSCB independent chair", "SCR subgroup to consider", now))));
         Assert.Equal(5, decided.Stage);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Written_confirmation_between_the_parties_about_an_agreed_outcome_so_one_partys_word_does_not_resolve_it(int stage)
+    {
+        var s = new Scenario(Profile, "2027-01-04T10:00:00", raiser: Hospital, responders: [SocialCare, Police]);
+        for (var i = 1; i < stage; i++) s.Escalate("RX1");
+        var record = ((RecordAdded)s.Do((d, now) => d.RecordDiscussion("LA-CSC", now, "Agreed outcome: strategy discussion today", [], false, now))[0]).Record.Id;
+        s.Do((d, now) => d.ApproveRecord("LA-CSC", record, now));
+
+        var refusal = Refused(() => s.Disagreement.Resolve("LA-CSC", "Strategy discussion today", [], s.Now));
+        Assert.Contains("cannot be resolved on one party's word: it needs written confirmation between the parties about an agreed outcome", refusal.Reason);
+        Assert.EndsWith($"record {record} awaits RX1, NWP", refusal.Reason);
+
+        s.Do((d, now) => d.ApproveRecord("RX1", record, now));
+        Assert.EndsWith("awaits NWP", Refused(() => s.Disagreement.Resolve("LA-CSC", "Strategy discussion today", [], s.Now)).Reason);
+        Assert.Equal(DisagreementStatus.Open, s.Disagreement.Status);
+
+        s.Do((d, now) => d.ApproveRecord("NWP", record, now));
+        Assert.Equal(stage, Assert.IsType<Resolved>(Assert.Single(s.Do((d, now) => d.Resolve("LA-CSC", "Strategy discussion today", [], now)))).Stage);
+    }
+
+    [Fact]
+    public void The_social_care_ladder_is_social_worker_then_consultant_social_worker_then_group_manager()
+    {
+        var s = new Scenario(Profile, "2027-01-04T10:00:00", raiser: Hospital, responders: [SocialCare]);
+        var roles = new List<string> { s.LastStageEntered.ExpectedRoles.Single(r => r.AgencyCode == "LA-CSC").Role };
+        for (var i = 0; i < 4; i++)
+        {
+            s.Escalate("RX1");
+            roles.Add(s.LastStageEntered.ExpectedRoles.Single(r => r.AgencyCode == "LA-CSC").Role);
+        }
+        Assert.Equal(["social worker", "consultant social worker", "group manager", "head of service", "service director"], roles);
+    }
 }

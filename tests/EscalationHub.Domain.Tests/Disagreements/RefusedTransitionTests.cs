@@ -12,7 +12,7 @@ public class RefusedTransitionTests
     private static Scenario Resolved()
     {
         var s = London().At("2027-01-05T10:00:00");
-        s.Meeting("SCH-101");
+        s.SignedByAll(s.Meeting("SCH-101"));
         s.Do((d, now) => d.Resolve("LA-CSC", "Re-referral accepted", [new("LA-CSC", "start an assessment", Utc("2027-01-06T17:00:00"))], now));
         return s;
     }
@@ -55,7 +55,7 @@ public class RefusedTransitionTests
     [Fact]
     public void A_stage_cannot_be_resolved_without_a_record_of_the_discussion() =>
         Assert.Contains("until a record of the discussion has been added",
-            Refused(() => London().Disagreement.Resolve("SCH-101", "agreed", [], Utc("2027-01-05T10:00:00"))).Reason);
+            Refused(() => new Scenario("berkshire-v17", "2027-01-04T10:00:00").Disagreement.Resolve("SCH-101", "agreed", [], Utc("2027-01-05T10:00:00"))).Reason);
 
     [Fact]
     public void Cannot_close_before_feedback_has_been_given_to_the_raiser()

@@ -65,9 +65,35 @@ public class PolicyProfilesTests
     }
 
     [Fact]
-    public void London_is_a_working_week_a_further_working_week_then_without_delay() => Assert.Equal(
-        [Timescale.WorkingWeek, Timescale.WorkingWeek, Timescale.SameWorkingDay, Timescale.SameWorkingDay, Timescale.SameWorkingDay],
-        Embedded["london-pa4-kingston-richmond"].Stages.Select(s => s.Steps.Single().Timescale));
+    public void London_is_a_working_week_a_further_working_week_then_referred_without_delay_and_referred_urgently()
+    {
+        var steps = Embedded["london-pa4-kingston-richmond"].Stages.Select(s => s.Steps.Single()).ToArray();
+        Assert.Equal([Timescale.WorkingWeek, Timescale.WorkingWeek, Timescale.SameWorkingDay, Timescale.SameWorkingDay, Timescale.None],
+            steps.Select(s => s.Timescale));
+        // Stages 3 and 4 say how fast the case is referred upwards, not by when it is resolved.
+        Assert.Equal([false, false, true, true, false], steps.Select(s => s.ReferralOnly));
+    }
+
+    [Fact]
+    public void An_unknown_kind_of_timescale_is_refused()
+    {
+        var e = Refusal(EmbeddedJson("london-pa4-kingston-richmond").Replace("\"timescaleIs\": \"referral\"", "\"timescaleIs\": \"advisory\""));
+        Assert.Equal("$.stages[2].timescaleIs", e.JsonPath);
+        Assert.Contains("expected \"resolution\" or \"referral\"", e.Problem);
+    }
+
+    [Fact]
+    public void An_area_both_refused_and_given_an_entry_stage_is_refused()
+    {
+        var e = Refusal(EmbeddedJson("london-pa4-kingston-richmond").Replace("\"entries\": [],",
+            "\"entries\": [ { \"area\": \"ChildProtectionConferenceDecision\", \"stage\": 3 } ],"));
+        Assert.Equal("$.refusedAreas", e.JsonPath);
+    }
+
+    [Fact]
+    public void A_refused_area_needs_a_reason_in_words() =>
+        Assert.Equal("$.refusedAreas[0].reason", Refusal(System.Text.RegularExpressions.Regex.Replace(
+            EmbeddedJson("london-pa4-kingston-richmond"), "\"reason\": \"[^\"]*\"", "\"reason\": \" \"")).JsonPath);
 
     [Fact]
     public void Cambridgeshire_has_designated_leads_immediately_and_an_infant_NAI_rule()
@@ -103,7 +129,7 @@ public class PolicyProfilesTests
     {
         { AgencyType.Police, ["DC", "DS", "DI", "DCI", "Det Supt"] },
         { AgencyType.Education, ["staff member", "designated safeguarding lead", "head teacher", "education safeguarding manager"] },
-        { AgencyType.SocialCare, ["social worker", "team manager", "group manager", "service manager", "head of service", "service director"] },
+        { AgencyType.SocialCare, ["social worker", "team manager", "consultant social worker", "group manager", "service manager", "head of service", "service director"] },
         { AgencyType.Health, ["practitioner", "named nurse/doctor", "designated nurse/doctor", "chief nurse"] },
     };
 

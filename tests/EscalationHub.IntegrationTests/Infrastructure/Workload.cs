@@ -15,9 +15,10 @@ namespace EscalationHub.IntegrationTests.Infrastructure;
 /// Anything sent whose outcome the client never learnt is recorded as in doubt.</summary>
 public sealed class Workload(TestHub hub, TestBus bus)
 {
-    /// <summary>The London procedure: stage 1 and 2 each close on a record, so a disagreement walks open -> record ->
-    /// escalate -> record -> resolve: five steps, seven events.</summary>
-    public const string Profile = "london-pa4-kingston-richmond";
+    /// <summary>The Berkshire procedure: stage 1 (practitioners, then line managers) closes on a record, so a disagreement
+    /// walks open -> record -> escalate -> record -> resolve: five steps, seven events. (London's stages now need each
+    /// record approved by every party first.)</summary>
+    public const string Profile = "berkshire-v17";
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(90);
 
     private readonly ConcurrentDictionary<string, AcceptedConcern> concerns = new();
