@@ -113,6 +113,83 @@ public abstract class StoreAcceptanceTests : IAsyncLifetime
         Assert.True((await Hub.VerifyLedgerAsync()).Result.IsValid);
     }
 
+    [Fact]
+    public async Task Batch_after_batch_a_refused_command_rolls_back_alone_on_the_same_writer_connection_and_its_neighbours_commit()
+    {
+        var connections = new List<DbConnection>();
+        for (var round = 0; round < 3; round++)
+        {
+            var (release, holding) = await HoldTheWriterAsync();
+            var before = Hub.RaiseConcernAsync($"before-{round}");
+            var id = $"CF-TWICE{round:D3}";
+            var duplicate = Hub.RunAsync<int>(async (sp, ct) =>
+            {
+                var db = sp.GetRequiredService<HubDbContext>();
+                db.ChildFiles.Add(new ChildFile { Id = id, GivenName = "A", FamilyName = "B" });
+                await db.SaveChangesAsync(ct);
+                connections.Add(db.Database.GetDbConnection());
+                await db.Database.ExecuteSqlAsync($"INSERT INTO \"ChildFiles\" (\"Id\", \"GivenName\", \"FamilyName\") VALUES ({id}, 'A', 'B')", ct);
+                return 0;
+            });
+            var after = Hub.RaiseConcernAsync($"after-{round}");
+            release();
+            await holding;
+
+            await Assert.ThrowsAnyAsync<DbException>(() => duplicate);
+            Assert.All(await Task.WhenAll(before, after), r => Assert.True(r.Created));
+        }
+
+        Assert.Single(connections.Distinct()); // the writer kept its connection (and what it prepared on it) through the failures
+        Assert.Equal(0, await Hub.QueryAsync(db => db.ChildFiles.CountAsync(c => c.Id.StartsWith("CF-TWICE"))));
+        Assert.Equal(6, await Hub.QueryAsync(db => db.LedgerEntries.CountAsync(e => e.EntryType == "concern.raised")));
+        var (result, sequences) = await Hub.VerifyLedgerAsync();
+        Assert.True(result.IsValid, result.ToString());
+        Assert.Equal(Enumerable.Range(0, sequences.Count).Select(i => (long)i), sequences);
+    }
+
+    [Fact]
+    public async Task When_the_writers_connection_breaks_mid_batch_the_whole_batch_fails_and_the_next_commands_commit_on_a_new_connection()
+    {
+        await Hub.RaiseConcernAsync("earlier");
+        var (release, holding) = await HoldTheWriterAsync();
+        var sameBatch = Hub.RaiseConcernAsync("same-batch");
+        var breaking = Hub.RunAsync<int>(async (sp, ct) =>
+        {
+            await BreakTheConnectionAsync(sp.GetRequiredService<HubDbContext>(), ct);
+            return 0;
+        });
+        release();
+        await holding;
+
+        await Assert.ThrowsAnyAsync<Exception>(() => breaking);
+        await Assert.ThrowsAnyAsync<Exception>(() => sameBatch); // nothing of a failed batch is half-applied
+        Assert.True((await Hub.RaiseConcernAsync("same-batch")).Created); // the retry, on the writer's new connection
+        Assert.True((await Hub.RaiseConcernAsync("later")).Created);
+        Assert.Equal(3, await Hub.QueryAsync(db => db.Concerns.CountAsync()));
+        Assert.Equal(3, await Hub.QueryAsync(db => db.LedgerEntries.CountAsync(e => e.EntryType == "concern.raised")));
+        var (result, sequences) = await Hub.VerifyLedgerAsync();
+        Assert.True(result.IsValid, result.ToString());
+        Assert.Equal(Enumerable.Range(0, sequences.Count).Select(i => (long)i), sequences);
+    }
+
+    /// <summary>Breaks the writer's connection from inside a command, the way the engine would lose it.</summary>
+    protected abstract Task BreakTheConnectionAsync(HubDbContext db, CancellationToken ct);
+
+    /// <summary>Occupies the writer with a command that waits, so the commands queued meanwhile share the next batch.</summary>
+    private async Task<(Action Release, Task Holding)> HoldTheWriterAsync()
+    {
+        var running = new TaskCompletionSource();
+        var gate = new TaskCompletionSource();
+        var holding = Hub.RunAsync(async (_, _) =>
+        {
+            running.SetResult();
+            await gate.Task;
+            return 0;
+        });
+        await running.Task;
+        return (gate.SetResult, holding);
+    }
+
     [Theory]
     [InlineData("UPDATE \"LedgerEntries\" SET \"EntryType\" = 'concern.withdrawn'")]
     [InlineData("DELETE FROM \"LedgerEntries\"")]
@@ -207,6 +284,12 @@ public sealed class SqliteStoreAcceptanceTests : StoreAcceptanceTests
 {
     protected override Task<Dictionary<string, string?>> StoreSettingsAsync() =>
         Task.FromResult(new Dictionary<string, string?> { ["Store:Path"] = Path.Combine(Directory, "hub.db") });
+
+    protected override Task BreakTheConnectionAsync(HubDbContext db, CancellationToken ct)
+    {
+        db.Database.GetDbConnection().Close(); // an in-process engine: closing is how its connection is lost
+        return Task.CompletedTask;
+    }
 }
 
 public sealed class PostgresStoreAcceptanceTests(PostgresServerFixture postgres) : StoreAcceptanceTests, IClassFixture<PostgresServerFixture>
@@ -217,4 +300,7 @@ public sealed class PostgresStoreAcceptanceTests(PostgresServerFixture postgres)
         ["Store:Provider"] = "PostgreSQL",
         ["ConnectionStrings:Hub"] = await postgres.Server.CreateDatabaseAsync(),
     };
+
+    protected override Task BreakTheConnectionAsync(HubDbContext db, CancellationToken ct) =>
+        db.Database.ExecuteSqlRawAsync("SELECT pg_terminate_backend(pg_backend_pid())", ct); // the server ends the session
 }

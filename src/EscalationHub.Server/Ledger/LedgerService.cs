@@ -205,8 +205,7 @@ public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, Age
         try
         {
             var connection = db.Database.GetDbConnection();
-            using var sqliteStore = connection is SqliteConnection sqlite ? new SqliteMerkleNodeStore(sqlite) : null;
-            IMerkleNodeStore store = (IMerkleNodeStore?)sqliteStore ?? new NpgsqlMerkleNodeStore((Npgsql.NpgsqlConnection)connection);
+            using var store = new LedgerNodeStore(connection);
             var log = new MerkleLog(store);
             var current = await log.GetSizeAsync(ct);
             if (size > current)
