@@ -128,6 +128,7 @@ public abstract class StoreAcceptanceTests : IAsyncLifetime
                 db.ChildFiles.Add(new ChildFile { Id = id, GivenName = "A", FamilyName = "B" });
                 await db.SaveChangesAsync(ct);
                 connections.Add(db.Database.GetDbConnection());
+                db.Enqueue("never-sent", new AdapterHeartbeat("uhl-health", "1", DateTimeOffset.UtcNow, TimeSpan.FromSeconds(10)), DateTimeOffset.UtcNow);
                 await db.Database.ExecuteSqlAsync($"INSERT INTO \"ChildFiles\" (\"Id\", \"GivenName\", \"FamilyName\") VALUES ({id}, 'A', 'B')", ct);
                 return 0;
             });
@@ -141,6 +142,8 @@ public abstract class StoreAcceptanceTests : IAsyncLifetime
 
         Assert.Single(connections.Distinct()); // the writer kept its connection (and what it prepared on it) through the failures
         Assert.Equal(0, await Hub.QueryAsync(db => db.ChildFiles.CountAsync(c => c.Id.StartsWith("CF-TWICE"))));
+        Assert.Equal(0, await Hub.QueryAsync(db => db.Outbox.CountAsync(o => o.Destination == "never-sent")));
+        Assert.Equal(0, await Hub.QueryAsync(db => db.FlowEvents.CountAsync(f => f.MessageType == nameof(AdapterHeartbeat) && f.FromAgency == FlowEvent.Hub)));
         Assert.Equal(6, await Hub.QueryAsync(db => db.LedgerEntries.CountAsync(e => e.EntryType == "concern.raised")));
         var (result, sequences) = await Hub.VerifyLedgerAsync();
         Assert.True(result.IsValid, result.ToString());

@@ -196,6 +196,7 @@ public sealed class CommitCoordinator(
                     bound = db;
                     db.Database.AutoSavepointsEnabled = false; // the batch's savepoint already isolates this command
                     db.Database.UseTransaction(writer.Transaction);
+                    db.Writer = writer;
                 }))
                 {
                     await RunWorkAsync(CancellationToken);
@@ -208,6 +209,7 @@ public sealed class CommitCoordinator(
                 Ledger.InUnitOfWork = false;
                 if (bound is not null)
                 {
+                    bound.Writer = null;
                     bound.Database.UseTransaction(null);
                     bound.Database.SetDbConnection(null, contextOwnsConnection: false);
                     bound.Database.SetConnectionString(ownConnectionString);
