@@ -7,7 +7,6 @@ using EscalationHub.Server.Grpc;
 using EscalationHub.Server.Store;
 using Google.Protobuf;
 using Grpc.Core;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using V1 = EscalationHub.Contracts.V1;
 
