@@ -175,6 +175,29 @@ public abstract class StoreAcceptanceTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(0, sequences.Count).Select(i => (long)i), sequences);
     }
 
+    [Fact]
+    public async Task Rows_the_writer_inserts_itself_read_back_through_the_store_as_they_were_given()
+    {
+        var messageId = Guid.CreateVersion7();
+        var at = new DateTimeOffset(2026, 12, 4, 20, 0, 0, TimeSpan.Zero);
+        await Hub.RunAsync<int>((sp, _) =>
+        {
+            var db = sp.GetRequiredService<HubDbContext>();
+            db.Insert(new InboxMessage { MessageId = messageId, MessageType = "test.applied", ProcessedAt = at });
+            db.Enqueue("agency.uhl-health", new AdapterHeartbeat("uhl-health", "1", at, TimeSpan.FromSeconds(10)), at);
+            return Task.FromResult(0);
+        });
+
+        var inbox = await Hub.QueryAsync(db => db.Inbox.AsNoTracking().SingleOrDefaultAsync(i => i.MessageId == messageId));
+        Assert.NotNull(inbox); // found by its id: the redelivery of this message would be recognised
+        Assert.Equal(("test.applied", at), (inbox.MessageType, inbox.ProcessedAt));
+        var outbox = await Hub.QueryAsync(db => db.Outbox.AsNoTracking().SingleAsync(o => o.Destination == "agency.uhl-health"));
+        Assert.Equal(at, outbox.CreatedAt);
+        Assert.Null(outbox.SentAt);
+        var flow = await Hub.QueryAsync(db => db.FlowEvents.AsNoTracking().SingleAsync(f => f.MessageId == outbox.MessageId));
+        Assert.Equal((FlowStatus.Queued, at), (flow.Status, flow.RecordedAt));
+    }
+
     /// <summary>Breaks the writer's connection from inside a command, the way the engine would lose it.</summary>
     protected abstract Task BreakTheConnectionAsync(HubDbContext db, CancellationToken ct);
 

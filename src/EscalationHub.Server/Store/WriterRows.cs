@@ -59,9 +59,10 @@ public static class WriterRows
         public static RowShape Of(IEntityType entity)
         {
             var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-            // Every mapped property but a key the database numbers (an identity/autoincrement column).
+            // Every mapped property but a key the database numbers (an integer identity/autoincrement column; a Guid
+            // key is the row's own, e.g. an inbox record's MessageId, even though EF marks it generated on add).
             var columns = entity.GetProperties()
-                .Where(p => !(p.IsPrimaryKey() && p.ValueGenerated.HasFlag(ValueGenerated.OnAdd)))
+                .Where(p => !(p.IsPrimaryKey() && p.ValueGenerated.HasFlag(ValueGenerated.OnAdd) && (p.ClrType == typeof(long) || p.ClrType == typeof(int))))
                 .Select(p => new Column(p, (RelationalTypeMapping)p.GetTypeMapping()))
                 .ToArray();
             var names = string.Join(", ", columns.Select(c => $"\"{c.Property.GetColumnName(table)}\""));
