@@ -137,14 +137,14 @@ public static class LedgerBenchmarks
             leaves.Clear();
             for (var j = i; j < Math.Min(scale.ProofLogSize, i + 50_000); j++) leaves.Add(TreeHasher.HashLeaf(BitConverter.GetBytes(j)));
             await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
-            using var store = new SqliteMerkleNodeStore(connection, transaction);
+            using var store = new LedgerNodeStore(connection, transaction);
             await new MerkleLog(store).AppendAsync(leaves);
             await transaction.CommitAsync();
         }
         build.Stop();
         Console.WriteLine($"built a {scale.ProofLogSize:N0}-entry tree in {build.Elapsed.TotalSeconds:F1} s");
 
-        using var reader = new SqliteMerkleNodeStore(connection);
+        using var reader = new LedgerNodeStore(connection);
         var log = new MerkleLog(reader);
         var size = await log.GetSizeAsync();
         var root = await log.GetRootAsync(size);

@@ -113,6 +113,109 @@ public abstract class StoreAcceptanceTests : IAsyncLifetime
         Assert.True((await Hub.VerifyLedgerAsync()).Result.IsValid);
     }
 
+    [Fact]
+    public async Task Batch_after_batch_a_refused_command_rolls_back_alone_on_the_same_writer_connection_and_its_neighbours_commit()
+    {
+        var connections = new List<DbConnection>();
+        for (var round = 0; round < 3; round++)
+        {
+            var (release, holding) = await HoldTheWriterAsync();
+            var before = Hub.RaiseConcernAsync($"before-{round}");
+            var id = $"CF-TWICE{round:D3}";
+            var duplicate = Hub.RunAsync<int>(async (sp, ct) =>
+            {
+                var db = sp.GetRequiredService<HubDbContext>();
+                db.ChildFiles.Add(new ChildFile { Id = id, GivenName = "A", FamilyName = "B" });
+                await db.SaveChangesAsync(ct);
+                connections.Add(db.Database.GetDbConnection());
+                db.Enqueue("never-sent", new AdapterHeartbeat("uhl-health", "1", DateTimeOffset.UtcNow, TimeSpan.FromSeconds(10)), DateTimeOffset.UtcNow);
+                await db.Database.ExecuteSqlAsync($"INSERT INTO \"ChildFiles\" (\"Id\", \"GivenName\", \"FamilyName\") VALUES ({id}, 'A', 'B')", ct);
+                return 0;
+            });
+            var after = Hub.RaiseConcernAsync($"after-{round}");
+            release();
+            await holding;
+
+            await Assert.ThrowsAnyAsync<DbException>(() => duplicate);
+            Assert.All(await Task.WhenAll(before, after), r => Assert.True(r.Created));
+        }
+
+        Assert.Single(connections.Distinct()); // the writer kept its connection (and what it prepared on it) through the failures
+        Assert.Equal(0, await Hub.QueryAsync(db => db.ChildFiles.CountAsync(c => c.Id.StartsWith("CF-TWICE"))));
+        Assert.Equal(0, await Hub.QueryAsync(db => db.Outbox.CountAsync(o => o.Destination == "never-sent")));
+        Assert.Equal(0, await Hub.QueryAsync(db => db.FlowEvents.CountAsync(f => f.MessageType == nameof(AdapterHeartbeat) && f.FromAgency == FlowEvent.Hub)));
+        Assert.Equal(6, await Hub.QueryAsync(db => db.LedgerEntries.CountAsync(e => e.EntryType == "concern.raised")));
+        var (result, sequences) = await Hub.VerifyLedgerAsync();
+        Assert.True(result.IsValid, result.ToString());
+        Assert.Equal(Enumerable.Range(0, sequences.Count).Select(i => (long)i), sequences);
+    }
+
+    [Fact]
+    public async Task When_the_writers_connection_breaks_mid_batch_the_whole_batch_fails_and_the_next_commands_commit_on_a_new_connection()
+    {
+        await Hub.RaiseConcernAsync("earlier");
+        var (release, holding) = await HoldTheWriterAsync();
+        var sameBatch = Hub.RaiseConcernAsync("same-batch");
+        var breaking = Hub.RunAsync<int>(async (sp, ct) =>
+        {
+            await BreakTheConnectionAsync(sp.GetRequiredService<HubDbContext>(), ct);
+            return 0;
+        });
+        release();
+        await holding;
+
+        await Assert.ThrowsAnyAsync<Exception>(() => breaking);
+        await Assert.ThrowsAnyAsync<Exception>(() => sameBatch); // nothing of a failed batch is half-applied
+        Assert.True((await Hub.RaiseConcernAsync("same-batch")).Created); // the retry, on the writer's new connection
+        Assert.True((await Hub.RaiseConcernAsync("later")).Created);
+        Assert.Equal(3, await Hub.QueryAsync(db => db.Concerns.CountAsync()));
+        Assert.Equal(3, await Hub.QueryAsync(db => db.LedgerEntries.CountAsync(e => e.EntryType == "concern.raised")));
+        var (result, sequences) = await Hub.VerifyLedgerAsync();
+        Assert.True(result.IsValid, result.ToString());
+        Assert.Equal(Enumerable.Range(0, sequences.Count).Select(i => (long)i), sequences);
+    }
+
+    [Fact]
+    public async Task Rows_the_writer_inserts_itself_read_back_through_the_store_as_they_were_given()
+    {
+        var messageId = Guid.CreateVersion7();
+        var at = new DateTimeOffset(2026, 12, 4, 20, 0, 0, TimeSpan.Zero);
+        await Hub.RunAsync<int>((sp, _) =>
+        {
+            var db = sp.GetRequiredService<HubDbContext>();
+            db.Insert(new InboxMessage { MessageId = messageId, MessageType = "test.applied", ProcessedAt = at });
+            db.Enqueue("agency.uhl-health", new AdapterHeartbeat("uhl-health", "1", at, TimeSpan.FromSeconds(10)), at);
+            return Task.FromResult(0);
+        });
+
+        var inbox = await Hub.QueryAsync(db => db.Inbox.AsNoTracking().SingleOrDefaultAsync(i => i.MessageId == messageId));
+        Assert.NotNull(inbox); // found by its id: the redelivery of this message would be recognised
+        Assert.Equal(("test.applied", at), (inbox.MessageType, inbox.ProcessedAt));
+        var outbox = await Hub.QueryAsync(db => db.Outbox.AsNoTracking().SingleAsync(o => o.Destination == "agency.uhl-health"));
+        Assert.Equal(at, outbox.CreatedAt);
+        Assert.Null(outbox.SentAt);
+        var flow = await Hub.QueryAsync(db => db.FlowEvents.AsNoTracking().SingleAsync(f => f.MessageId == outbox.MessageId));
+        Assert.Equal((FlowStatus.Queued, at), (flow.Status, flow.RecordedAt));
+    }
+
+    /// <summary>Breaks the writer's connection from inside a command, the way the engine would lose it.</summary>
+    protected abstract Task BreakTheConnectionAsync(HubDbContext db, CancellationToken ct);
+
+    /// <summary>Occupies the writer with a command that waits, so the commands queued meanwhile share the next batch.</summary>
+    private async Task<(Action Release, Task Holding)> HoldTheWriterAsync()
+    {
+        var running = new TaskCompletionSource();
+        var gate = new TaskCompletionSource();
+        var holding = Hub.RunAsync(async (_, _) =>
+        {
+            running.SetResult();
+            await gate.Task;
+            return 0;
+        });
+        await running.Task;
+        return (gate.SetResult, holding);
+    }
+
     [Theory]
     [InlineData("UPDATE \"LedgerEntries\" SET \"EntryType\" = 'concern.withdrawn'")]
     [InlineData("DELETE FROM \"LedgerEntries\"")]
@@ -207,6 +310,12 @@ public sealed class SqliteStoreAcceptanceTests : StoreAcceptanceTests
 {
     protected override Task<Dictionary<string, string?>> StoreSettingsAsync() =>
         Task.FromResult(new Dictionary<string, string?> { ["Store:Path"] = Path.Combine(Directory, "hub.db") });
+
+    protected override Task BreakTheConnectionAsync(HubDbContext db, CancellationToken ct)
+    {
+        db.Database.GetDbConnection().Close(); // an in-process engine: closing is how its connection is lost
+        return Task.CompletedTask;
+    }
 }
 
 public sealed class PostgresStoreAcceptanceTests(PostgresServerFixture postgres) : StoreAcceptanceTests, IClassFixture<PostgresServerFixture>
@@ -217,4 +326,7 @@ public sealed class PostgresStoreAcceptanceTests(PostgresServerFixture postgres)
         ["Store:Provider"] = "PostgreSQL",
         ["ConnectionStrings:Hub"] = await postgres.Server.CreateDatabaseAsync(),
     };
+
+    protected override Task BreakTheConnectionAsync(HubDbContext db, CancellationToken ct) =>
+        db.Database.ExecuteSqlRawAsync("SELECT pg_terminate_backend(pg_backend_pid())", ct); // the server ends the session
 }

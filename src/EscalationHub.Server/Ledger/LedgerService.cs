@@ -7,7 +7,6 @@ using EscalationHub.Server.Grpc;
 using EscalationHub.Server.Store;
 using Google.Protobuf;
 using Grpc.Core;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using V1 = EscalationHub.Contracts.V1;
 
@@ -205,8 +204,7 @@ public sealed class LedgerService(HubDbContext db, HubSigningKey signingKey, Age
         try
         {
             var connection = db.Database.GetDbConnection();
-            using var sqliteStore = connection is SqliteConnection sqlite ? new SqliteMerkleNodeStore(sqlite) : null;
-            IMerkleNodeStore store = (IMerkleNodeStore?)sqliteStore ?? new NpgsqlMerkleNodeStore((Npgsql.NpgsqlConnection)connection);
+            using var store = new LedgerNodeStore(connection);
             var log = new MerkleLog(store);
             var current = await log.GetSizeAsync(ct);
             if (size > current)

@@ -26,7 +26,7 @@ public sealed class HubInbox(HubDbContext db, HubUnitOfWork unitOfWork, FlowSign
             var receivedAt = clock.GetUtcNow();
             try
             {
-                db.Inbox.Add(new InboxMessage { MessageId = messageId, MessageType = typeof(T).FullName!, ProcessedAt = receivedAt });
+                db.Insert(new InboxMessage { MessageId = messageId, MessageType = typeof(T).FullName!, ProcessedAt = receivedAt });
                 await apply();
                 await FlowRecorder.RecordAppliedAsync(db, messageId, context.Message,
                     context.SentTime is { } sent ? new DateTimeOffset(sent, TimeSpan.Zero) : null, receivedAt, clock.GetUtcNow(), cancellationToken);

@@ -30,7 +30,7 @@ public static class Outbox
             CreatedAt = now,
             TraceParent = Activity.Current?.Id,
         };
-        db.Outbox.Add(row);
+        db.Insert(row);
         FlowRecorder.RecordQueued(db, row.MessageId, row.MessageType, destinationQueue, message, now);
     }
 

@@ -9,7 +9,7 @@ namespace EscalationHub.Server.Operations;
 public static class FlowRecorder
 {
     public static void RecordQueued(HubDbContext db, Guid messageId, string messageType, string destinationQueue, object message, DateTimeOffset now) =>
-        db.FlowEvents.Add(new FlowEvent
+        db.Insert(new FlowEvent
         {
             MessageId = messageId,
             MessageType = FlowEvent.ShortType(messageType),

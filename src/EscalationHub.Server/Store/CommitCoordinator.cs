@@ -1,3 +1,5 @@
+using System.Data;
+using System.Data.Common;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
@@ -5,21 +7,21 @@ using EscalationHub.Ledger;
 using EscalationHub.Server.Clock;
 using EscalationHub.Server.Ledger;
 using EscalationHub.Server.Messaging;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace EscalationHub.Server.Store;
 
 /// <summary>
-/// Group commit: the hub's single writer. Commands queue their work (<see cref="HubUnitOfWork"/>); this loop takes
-/// everything queued, runs each piece in turn on one connection inside one transaction (each under its own savepoint,
-/// so a failing command rolls back alone), appends all the ledger entries they staged to the Merkle log in one batch
-/// (one frontier read, the completed subtree hashes written once), signs a tree head covering them, and commits:
-/// one fsync for the whole batch. While a batch commits, the next one queues up, so the batch grows with the load
-/// and a lone command is never delayed. Being the only writer also makes the Merkle append race-free.
+/// Group commit: the hub's single writer, on SQLite or PostgreSQL (what differs is behind <see cref="WriterStore"/>).
+/// Commands queue their work (<see cref="HubUnitOfWork"/>); this loop takes everything queued, runs each piece in
+/// turn on one connection inside one transaction (each under its own savepoint, so a failing command rolls back
+/// alone), appends all the ledger entries they staged to the Merkle log in one batch (one frontier read, the completed
+/// subtree hashes written once), signs a tree head covering them, and commits: one fsync for the whole batch. While a
+/// batch commits, the next one queues up, so the batch grows with the load and a lone command is never delayed. Being
+/// the only writer (on PostgreSQL: holding the writer lock) also makes the Merkle append race-free.
 /// </summary>
 public sealed class CommitCoordinator(
-    StoreLocation store, HubSigningKey signingKey, [FromKeyedServices(TrustedTime.Key)] TimeProvider trustedClock, OutboxSignal outbox, LedgerCommits commits,
+    WriterStore store, HubSigningKey signingKey, [FromKeyedServices(TrustedTime.Key)] TimeProvider trustedClock, OutboxSignal outbox, LedgerCommits commits,
     ILogger<CommitCoordinator> logger) : BackgroundService, IGroupCommit
 {
     public const int MaxBatch = 2000;
@@ -28,24 +30,21 @@ public sealed class CommitCoordinator(
     private static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>("escalationhub.commit.batch_size", "{commands}");
     private static readonly Histogram<double> CommitLatency = Meter.CreateHistogram<double>("escalationhub.commit.latency", "ms",
         "from a command being queued to the commit (and signed tree head) covering it");
+    internal static readonly Histogram<double> WriterLockWait = Meter.CreateHistogram<double>("escalationhub.commit.writer_lock_wait", "ms",
+        "time a batch waited for the other replicas' writers (PostgreSQL)");
 
     private readonly Channel<WorkItem> queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
     // Tree heads carry the real time, never a moved deadline clock (no back-dated heads).
     private readonly TreeHeadSigner signer = new(signingKey.Key, trustedClock);
-    private readonly string connectionString = StoreRegistration.ConnectionString(store.Path);
-    private SqliteConnection? connection;
-    private Savepoints savepoints = null!;
+    private WriterConnection? writer;
 
-    internal Task<T> ExecuteAsync<T>(HubUnitOfWork unit, UnitOfWorkScope scope, LedgerWriter ledger,
+    public Task<T> ExecuteAsync<T>(HubUnitOfWork unit, UnitOfWorkScope scope, LedgerWriter ledger,
         Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         var item = new WorkItem<T>(unit, scope, ledger, work, cancellationToken);
         if (!queue.Writer.TryWrite(item)) throw new InvalidOperationException("the hub is shutting down");
         return item.Task;
     }
-
-    Task<T> IGroupCommit.ExecuteAsync<T>(HubUnitOfWork unit, UnitOfWorkScope scope, LedgerWriter ledger,
-        Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken) => ExecuteAsync(unit, scope, ledger, work, cancellationToken);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -55,7 +54,7 @@ public sealed class CommitCoordinator(
             while (await queue.Reader.WaitToReadAsync(stoppingToken))
             {
                 while (batch.Count < MaxBatch && queue.Reader.TryRead(out var item)) batch.Add(item);
-                await RunBatchAsync(batch);
+                await RunBatchAsync(batch, stoppingToken);
                 batch.Clear();
             }
         }
@@ -67,18 +66,19 @@ public sealed class CommitCoordinator(
             queue.Writer.TryComplete();
             while (queue.Reader.TryRead(out var left)) left.Fail(new OperationCanceledException("the hub is shutting down"));
             foreach (var item in batch) item.Fail(new OperationCanceledException("the hub is shutting down"));
-            if (connection is not null) await connection.DisposeAsync();
+            await ResetConnectionAsync();
         }
     }
 
-    private async Task RunBatchAsync(List<WorkItem> batch)
+    private async Task RunBatchAsync(List<WorkItem> batch, CancellationToken stoppingToken)
     {
         var done = new List<WorkItem>(batch.Count);
         var entries = new List<StagedLedgerEntry>();
         try
         {
-            var conn = await OpenAsync();
-            await using var transaction = (SqliteTransaction)await conn.BeginTransactionAsync(); // BEGIN IMMEDIATE
+            var conn = writer ??= new WriterConnection(await store.OpenAsync(stoppingToken));
+            await using var transaction = await store.BeginBatchAsync(conn.Connection, stoppingToken);
+            conn.Use(transaction);
             foreach (var item in batch)
             {
                 if (item.CancellationToken.IsCancellationRequested)
@@ -86,28 +86,28 @@ public sealed class CommitCoordinator(
                     item.Fail(new OperationCanceledException(item.CancellationToken));
                     continue;
                 }
-                savepoints.Use(transaction);
                 try
                 {
-                    await item.RunAsync(conn, transaction, connectionString, savepoints);
-                    savepoints.Release();
+                    await item.RunAsync(conn, store.ConnectionString);
+                    conn.Release();
                     item.Staged = item.Ledger.TakeStaged();
                     entries.AddRange(item.Staged);
                     done.Add(item);
                 }
                 catch (Exception ex)
                 {
-                    savepoints.RollBack();
+                    conn.RollBack();
                     item.Ledger.Discard();
                     item.Fail(ex);
                 }
             }
 
-            if (entries.Count > 0) await AppendAsync(conn, transaction, entries);
-            await transaction.CommitAsync();
+            if (entries.Count > 0) await AppendAsync(conn, entries);
+            await transaction.CommitAsync(CancellationToken.None);
         }
         catch (Exception ex)
         {
+            if (ex is OperationCanceledException && stoppingToken.IsCancellationRequested) throw;
             logger.LogError(ex, "a group commit of {Count} commands failed; none of them took effect", batch.Count);
             // Every command of the batch fails (one that already failed alone keeps its own exception).
             foreach (var item in batch) item.Fail(ex);
@@ -127,107 +127,43 @@ public sealed class CommitCoordinator(
         }
     }
 
-    private async Task AppendAsync(SqliteConnection conn, SqliteTransaction transaction, List<StagedLedgerEntry> entries)
+    private async Task AppendAsync(WriterConnection conn, List<StagedLedgerEntry> entries)
     {
-        using var nodes = new SqliteMerkleNodeStore(conn, transaction);
+        using var nodes = new LedgerNodeStore(conn.Connection, conn.Transaction);
         var appended = await new MerkleLog(nodes).AppendAsync(entries.Select(e => e.Entry.LeafHash).ToList());
-
-        await using var insert = conn.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = $"""
-            INSERT INTO "{LedgerSchema.Entries}" (Sequence, ChildFileId, CaseId, EntryType, AuthorAgency, RecordedAt, EntryBytes)
-            VALUES ($seq, $file, $case, $type, $agency, $at, $bytes)
-            """;
-        var p = new[] { "$seq", "$file", "$case", "$type", "$agency", "$at", "$bytes" }.Select(n => insert.Parameters.Add(n, SqliteType.Text)).ToArray();
-        insert.Prepare();
-        var sequence = appended.PreviousSize;
-        foreach (var staged in entries)
-        {
-            var e = staged.Entry;
-            p[0].Value = sequence;
-            p[1].Value = e.ChildFileId;
-            p[2].Value = (object?)e.CaseId ?? DBNull.Value;
-            p[3].Value = e.EntryType;
-            p[4].Value = e.AuthorAgencyCode;
-            p[5].Value = e.RecordedAt.UtcTicks;
-            p[6].Value = e.ToCanonicalBytes();
-            insert.ExecuteNonQuery(); // Microsoft.Data.Sqlite is synchronous underneath: the async form only adds overhead
-            staged.Sequence = sequence++;
-        }
+        await store.InsertEntriesAsync(conn, entries, appended.PreviousSize);
+        for (var i = 0; i < entries.Count; i++) entries[i].Sequence = appended.PreviousSize + i;
 
         var head = signer.Sign(appended.Size, appended.RootHash);
-        await using var headInsert = conn.CreateCommand();
-        headInsert.Transaction = transaction;
-        headInsert.CommandText = $"INSERT INTO \"{LedgerSchema.TreeHeads}\" (TreeSize, RootHash, TimestampTicks, Signature) VALUES ($size, $root, $ticks, $sig)";
-        headInsert.Parameters.AddWithValue("$size", head.TreeSize);
-        headInsert.Parameters.AddWithValue("$root", head.RootHash.ToArray());
-        headInsert.Parameters.AddWithValue("$ticks", head.Timestamp.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks);
-        headInsert.Parameters.AddWithValue("$sig", head.Signature.ToArray());
-        await headInsert.ExecuteNonQueryAsync();
+        var insert = conn.Statement(
+            $"INSERT INTO \"{LedgerSchema.TreeHeads}\" (\"TreeSize\", \"RootHash\", \"TimestampTicks\", \"Signature\") VALUES (@size, @root, @ticks, @sig)",
+            command =>
+            {
+                Parameter(command, "@size", DbType.Int64);
+                Parameter(command, "@root", DbType.Binary);
+                Parameter(command, "@ticks", DbType.Int64);
+                Parameter(command, "@sig", DbType.Binary);
+            });
+        insert.Parameters[0].Value = head.TreeSize;
+        insert.Parameters[1].Value = head.RootHash.ToArray();
+        insert.Parameters[2].Value = head.Timestamp.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        insert.Parameters[3].Value = head.Signature.ToArray();
+        await insert.ExecuteNonQueryAsync();
     }
 
-    private async Task<SqliteConnection> OpenAsync()
+    private static void Parameter(DbCommand command, string name, DbType type)
     {
-        if (connection is not null) return connection;
-        var conn = new SqliteConnection(StoreRegistration.ConnectionString(store.Path));
-        await conn.OpenAsync();
-        await using (var pragmas = conn.CreateCommand())
-        {
-            pragmas.CommandText = StoreRegistration.Pragmas;
-            await pragmas.ExecuteNonQueryAsync();
-        }
-        savepoints = new Savepoints(conn);
-        return connection = conn;
-    }
-
-    // A savepoint per command that touches the store (taken when its context is bound), with statements prepared
-    // once per connection (cheaper than DbTransaction.Save). A command that only stages ledger entries needs none:
-    // its entries are discarded in memory if it fails.
-    internal sealed class Savepoints(SqliteConnection connection)
-    {
-        private readonly SqliteCommand save = Prepare(connection, "SAVEPOINT command");
-        private readonly SqliteCommand release = Prepare(connection, "RELEASE command");
-        private readonly SqliteCommand rollBack = Prepare(connection, "ROLLBACK TO command; RELEASE command");
-        private bool open;
-
-        public void Use(SqliteTransaction transaction)
-        {
-            save.Transaction = release.Transaction = rollBack.Transaction = transaction;
-            open = false;
-        }
-
-        public void Save()
-        {
-            if (open) return;
-            save.ExecuteNonQuery();
-            open = true;
-        }
-
-        public void Release()
-        {
-            if (open) release.ExecuteNonQuery();
-            open = false;
-        }
-
-        public void RollBack()
-        {
-            if (open) rollBack.ExecuteNonQuery();
-            open = false;
-        }
-
-        private static SqliteCommand Prepare(SqliteConnection connection, string sql)
-        {
-            var command = connection.CreateCommand();
-            command.CommandText = sql;
-            return command;
-        }
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.DbType = type;
+        command.Parameters.Add(parameter);
     }
 
     private async Task ResetConnectionAsync()
     {
-        if (connection is null) return;
-        try { await connection.DisposeAsync(); } catch (SqliteException) { }
-        connection = null;
+        if (writer is null) return;
+        try { await writer.DisposeAsync(); } catch (DbException) { }
+        writer = null;
     }
 
     internal abstract class WorkItem(HubUnitOfWork unit, UnitOfWorkScope scope, LedgerWriter ledger, CancellationToken cancellationToken)
@@ -243,7 +179,7 @@ public sealed class CommitCoordinator(
 
         /// <summary>Runs the work; the scope's DbContext, if the work has or makes one, is bound for the duration to
         /// the batch's connection and transaction under a savepoint.</summary>
-        public async Task RunAsync(SqliteConnection conn, SqliteTransaction transaction, string ownConnectionString, Savepoints savepoints)
+        public async Task RunAsync(WriterConnection writer, string ownConnectionString)
         {
             HubDbContext? bound = null;
             var writerActivity = Activity.Current;
@@ -254,12 +190,13 @@ public sealed class CommitCoordinator(
             {
                 using (scope.BindWhileRunning(db =>
                 {
-                    savepoints.Save();
+                    writer.Save();
                     // Refused (and the command failed) if the caller left its context's own connection open.
-                    db.Database.SetDbConnection(conn, contextOwnsConnection: false);
+                    db.Database.SetDbConnection(writer.Connection, contextOwnsConnection: false);
                     bound = db;
                     db.Database.AutoSavepointsEnabled = false; // the batch's savepoint already isolates this command
-                    db.Database.UseTransaction(transaction);
+                    db.Database.UseTransaction(writer.Transaction);
+                    db.Writer = writer;
                 }))
                 {
                     await RunWorkAsync(CancellationToken);
@@ -272,6 +209,7 @@ public sealed class CommitCoordinator(
                 Ledger.InUnitOfWork = false;
                 if (bound is not null)
                 {
+                    bound.Writer = null;
                     bound.Database.UseTransaction(null);
                     bound.Database.SetDbConnection(null, contextOwnsConnection: false);
                     bound.Database.SetConnectionString(ownConnectionString);

@@ -15,6 +15,9 @@ public class HubDbContext : DbContext
 
     protected HubDbContext(DbContextOptions options) : base(options) { }
 
+    /// <summary>The group commit's connection while this context runs a command on it (<see cref="WriterRows"/>).</summary>
+    internal WriterConnection? Writer { get; set; }
+
     public DbSet<ChildFile> ChildFiles => Set<ChildFile>();
     public DbSet<Concern> Concerns => Set<Concern>();
     public DbSet<ConcernStatusChange> ConcernStatusChanges => Set<ConcernStatusChange>();

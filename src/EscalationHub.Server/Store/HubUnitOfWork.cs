@@ -28,8 +28,8 @@ public sealed class HubUnitOfWork(UnitOfWorkScope scope, LedgerWriter ledger, IG
         }, cancellationToken);
 }
 
-/// <summary>The store's single writer that group-commits units of work: <see cref="CommitCoordinator"/> on SQLite,
-/// <see cref="Postgres.PostgresCommitCoordinator"/> on PostgreSQL.</summary>
+/// <summary>The store's single writer that group-commits units of work: <see cref="CommitCoordinator"/> over the
+/// store's <see cref="WriterStore"/>.</summary>
 public interface IGroupCommit
 {
     Task<T> ExecuteAsync<T>(HubUnitOfWork unit, UnitOfWorkScope scope, LedgerWriter ledger,

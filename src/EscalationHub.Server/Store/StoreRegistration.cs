@@ -45,6 +45,7 @@ public static class StoreRegistration
             .UseSqlite(ConnectionString(path))
             .AddInterceptors(new SqlitePragmas(), new AppendOnlyGuard()));
         // Every state change goes through the single writer, which group-commits concurrent commands.
+        services.AddSingleton<WriterStore, SqliteWriterStore>();
         services.AddSingleton<CommitCoordinator>();
         services.AddSingleton<IGroupCommit>(sp => sp.GetRequiredService<CommitCoordinator>());
         services.AddHostedService(sp => sp.GetRequiredService<CommitCoordinator>());

@@ -6,8 +6,8 @@ namespace EscalationHub.Server.Store.Postgres;
 /// <summary>
 /// PostgreSQL as the hub's store (Store:Provider=PostgreSQL, connection string ConnectionStrings:Hub): the choice
 /// for several hub replicas sharing one database. Its schema comes from its own migrations
-/// (<see cref="PostgresHubDbContext"/>); group commit runs in <see cref="PostgresCommitCoordinator"/>, which makes
-/// the replicas' writers take turns; the outbox and the deadline scheduler run on one replica at a time
+/// (<see cref="PostgresHubDbContext"/>); group commit runs in <see cref="CommitCoordinator"/> over
+/// <see cref="PostgresWriterStore"/>, which makes the replicas' writers take turns; the outbox and the deadline scheduler run on one replica at a time
 /// (<see cref="PostgresReplicaLocks"/>).
 /// </summary>
 public static class PostgresStore
@@ -28,9 +28,10 @@ public static class PostgresStore
         services.AddSingleton(new PostgresConnection(connectionString));
         services.AddPooledDbContextFactory<PostgresHubDbContext>(options => Configure(options, connectionString));
         services.AddSingleton<IDbContextFactory<HubDbContext>>(sp => new AsHubContexts(sp.GetRequiredService<IDbContextFactory<PostgresHubDbContext>>()));
-        services.AddSingleton<PostgresCommitCoordinator>();
-        services.AddSingleton<IGroupCommit>(sp => sp.GetRequiredService<PostgresCommitCoordinator>());
-        services.AddHostedService(sp => sp.GetRequiredService<PostgresCommitCoordinator>());
+        services.AddSingleton<WriterStore, PostgresWriterStore>();
+        services.AddSingleton<CommitCoordinator>();
+        services.AddSingleton<IGroupCommit>(sp => sp.GetRequiredService<CommitCoordinator>());
+        services.AddHostedService(sp => sp.GetRequiredService<CommitCoordinator>());
         services.AddSingleton<ReplicaLocks, PostgresReplicaLocks>();
     }
 
