@@ -124,16 +124,22 @@ public static class HubEndToEnd
         var flows = new Dictionary<(string, string), (long? Sent, long? Delivered, long? Acknowledged)>();
         await using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT CaseReference, MessageType, SentAt, DeliveredAt, AcknowledgedAt FROM FlowEvents WHERE MessageType IN ('ConcernRaised', 'AcknowledgeConcern') AND CaseReference IS NOT NULL";
+            command.CommandText = "SELECT CaseReference, MessageType, SentAt, DeliveredAt, AcknowledgedAt FROM FlowEvents WHERE MessageType IN ('ConcernRaised', 'AcknowledgeConcern', 'DecideConcern') AND CaseReference IS NOT NULL";
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())
-                flows[(reader.GetString(0), reader.GetString(1))] = (reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetInt64(4));
+            {
+                // The agency's first reply: its acknowledgement, or the decision that carries it (given at once).
+                var type = reader.GetString(1) == "ConcernRaised" ? "ConcernRaised" : "Reply";
+                var row = (reader.IsDBNull(2) ? (long?)null : reader.GetInt64(2), reader.IsDBNull(3) ? (long?)null : reader.GetInt64(3), reader.IsDBNull(4) ? (long?)null : reader.GetInt64(4));
+                var key = (reader.GetString(0), type);
+                if (!flows.TryGetValue(key, out var seen) || (row.Item1 ?? long.MaxValue) < (seen.Sent ?? long.MaxValue)) flows[key] = row;
+            }
         }
         var stages = new[] { "raised->outbox send", "send->broker confirm", "confirm->adapter replied", "reply->hub received", "received->applied" }
             .ToDictionary(s => s, _ => new List<double>());
         foreach (var (reference, at) in raised)
         {
-            if (!flows.TryGetValue((reference, "ConcernRaised"), out var sent) || !flows.TryGetValue((reference, "AcknowledgeConcern"), out var ack)) continue;
+            if (!flows.TryGetValue((reference, "ConcernRaised"), out var sent) || !flows.TryGetValue((reference, "Reply"), out var ack)) continue;
             if (sent is not { Sent: { } s1, Delivered: { } d1 } || ack is not { Sent: { } s2, Delivered: { } d2, Acknowledged: { } a2 }) continue;
             stages["raised->outbox send"].Add((s1 - at) / 1e4);
             stages["send->broker confirm"].Add((d1 - s1) / 1e4);
