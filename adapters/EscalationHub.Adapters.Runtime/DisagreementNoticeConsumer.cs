@@ -27,11 +27,16 @@ public sealed class DisagreementNoticeConsumer(AgencyAdapters adapters, IService
     {
         var n = context.Message;
         var adapter = adapters.For(context);
-        await adapter.Cases.RememberDisagreementAsync(n.DisagreementId, n.RaisedByAgencyCode, n.ChildFileIds, n.IdempotencyKey, n.Sequence,
-            context.CancellationToken);
-        // A party to the disagreement is party to its children's files: keep a verified copy (a redelivery changes nothing).
-        foreach (var childFileId in n.ChildFileIds)
-            await replicator.TrackAsync(adapter.AgencyCode, childFileId, context.CancellationToken);
+        // An agency only informed of a stage (not a party) is told, nothing more: it may not act on the disagreement, nor
+        // read its children's files.
+        if (!n.InformedOnly)
+        {
+            await adapter.Cases.RememberDisagreementAsync(n.DisagreementId, n.RaisedByAgencyCode, n.ChildFileIds, n.IdempotencyKey, n.Sequence,
+                context.CancellationToken);
+            // A party to the disagreement is party to its children's files: keep a verified copy (a redelivery changes nothing).
+            foreach (var childFileId in n.ChildFileIds)
+                await replicator.TrackAsync(adapter.AgencyCode, childFileId, context.CancellationToken);
+        }
         if (await ForwardOnceAsync(context, n.IdempotencyKey) is { } agency)
             logger.Log(n.Urgent || n.Automatic ? LogLevel.Warning : LogLevel.Information,
                 "{Agency}: disagreement {DisagreementId} #{Sequence} {EventType}: {Description} (expected role: {Role})",

@@ -38,6 +38,7 @@ public sealed class NorthWalesInformedPartiesTests(RabbitMqNode broker) : IAsync
             n.DisagreementId == d.DisagreementId && n.EventType == "stage-entered" && n.Stage == 1)), "the co-ordinator's stage 1 notice", Patience);
         Assert.Equal(["line manager", "CP co-ordinator"], stage1.MustInform);
         Assert.Null(stage1.ExpectedRole); // told, not summoned to the meeting
+        Assert.True(stage1.InformedOnly); // not a party: its adapter keeps no copy of the child's file (the hub would refuse it)
         await Eventually.GetAsync(() => Task.FromResult(hospital.Notices.FirstOrDefault(n =>
             n.DisagreementId == d.DisagreementId && n.EventType == "stage-entered" && n.Stage == 1 && n.MustInform.Contains("line manager"))),
             "the raiser's stage 1 notice naming their line manager", Patience);

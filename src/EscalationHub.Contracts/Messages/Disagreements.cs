@@ -59,6 +59,11 @@ public record DisagreementNotice(
     /// <summary>In the raiser's own notices only: the idempotency key it opened the disagreement with, so its case
     /// system can match the hub's DG- reference to its own id. Null in every other party's notices.</summary>
     public string? IdempotencyKey { get; init; }
+
+    /// <summary>True when the receiving agency is not a party but an informed party of the procedure (North Wales: the
+    /// local authority's Child Protection Co-ordinator when social care is not party): told of the stage, not party to
+    /// the disagreement or to its children's files, so its adapter keeps no copy of them (the hub would refuse it).</summary>
+    public bool InformedOnly { get; init; }
 }
 
 /// <summary>Hub to a party: the current stage's deadline is near and the disagreement is unresolved.</summary>

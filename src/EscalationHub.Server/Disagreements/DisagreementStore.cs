@@ -201,7 +201,7 @@ public sealed class DisagreementStore(
             if (agencyCode is null) continue; // no local authority known: the notices' mustInform still names the role
             var isParty = state.Parties.Any(p => p.AgencyCode == agencyCode);
             if (!isParty)
-                db.Enqueue(M.Addresses.AgencyQueue(agencyCode), Notice(disagreement, entered, sequence, agencyCode, raisersKey: ""), now);
+                db.Enqueue(M.Addresses.AgencyQueue(agencyCode), Notice(disagreement, entered, sequence, agencyCode, raisersKey: "") with { InformedOnly = true }, now);
             foreach (var childFileId in state.ChildFileIds)
                 ledger.Append(childFileId, state.Id, DisagreementLedger.PartyInformed, "hub", "informed parties", entered.At, new
                 {

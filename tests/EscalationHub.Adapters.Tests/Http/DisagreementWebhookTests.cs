@@ -46,6 +46,17 @@ public sealed class DisagreementWebhookTests : IAsyncLifetime
         return concern;
     }
 
+    [Fact]
+    public async Task A_stage_notice_to_an_agency_only_informed_of_it_is_passed_on_but_makes_it_no_party_and_copies_no_child_file()
+    {
+        await host.SendToAgencyAsync(Agency, Samples.Notice("DG-INFORM1", childFileId: "CF-INFORM1") with { InformedOnly = true });
+        await AdapterTestHost.WaitUntilAsync(() => system.Delivered == 1);
+
+        var ledgers = host.Services.GetRequiredService<EscalationHub.Adapters.Runtime.Ledger.AgencyLedgers>();
+        Assert.DoesNotContain("CF-INFORM1", await ledgers.For(Agency).Replica.TrackedFilesAsync());
+        Assert.False(await Cases.KnowsDisagreementAsync("DG-INFORM1")); // told of the stage, not able to act on it
+    }
+
     private Task<HttpResponseMessage> PostAsync(string json) =>
         host.Http.PostAsync("/disagreements", new StringContent(json, Encoding.UTF8, "application/json"));
 
