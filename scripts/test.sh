@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test on a fresh Debian machine: installs what the tests need (RabbitMQ, PostgreSQL, docker-compose and Chromium from Debian's packages),
+# Runs every test on a fresh Debian machine: installs what the tests need (RabbitMQ, PostgreSQL, docker-compose, Chromium, netcat, jq and npm from Debian's packages),
 # builds the solution once and runs all test projects. The real-broker tests start their own private RabbitMQ
 # node; they never skip. The last line is the summary: "tests: N passed, N failed, N skipped".
 set -euo pipefail
@@ -33,6 +33,15 @@ if ! command -v docker-compose >/dev/null 2>&1; then
   echo "Installing docker-compose (Debian's docker-compose, to validate compose/)..."
   apt_install docker-compose
 fi
+
+# The doc-test runs every documented command as written: `nc` (Debian's netcat-openbsd) for MLLP, `jq`, and `npx`
+# for `buf curl` (the gRPC client the docs use) and `buf lint`.
+for tool in nc:netcat-openbsd jq:jq npx:npm; do
+  if ! command -v "${tool%%:*}" >/dev/null 2>&1; then
+    echo "Installing ${tool#*:} (for the documented commands)..."
+    apt_install "${tool#*:}"
+  fi
+done
 
 # The dashboard tests drive Debian's Chromium headless through Playwright (Playwright's own browser download does
 # not work on these machines).
