@@ -40,7 +40,8 @@ public sealed class BrokerConnection
     public string VirtualHost { get; }
     public string? CaCertificatePath { get; }
 
-    public static BrokerConnection From(BusSettings settings)
+    /// <param name="checkFiles">Whether the CA file must exist now (at start); false to read settings only.</param>
+    public static BrokerConnection From(BusSettings settings, bool checkFiles = true)
     {
         if (!settings.UsesBroker) throw new InvalidOperationException("Messaging:RabbitMq is not set");
         if (!Uri.TryCreate(settings.RabbitMq!.Trim(), UriKind.Absolute, out var broker) || broker.Scheme is not ("amqp" or "amqps"))
@@ -59,7 +60,7 @@ public sealed class BrokerConnection
         var ca = string.IsNullOrWhiteSpace(settings.CaCertificate) ? null : settings.CaCertificate.Trim();
         if (tls && ca is null)
             throw new InvalidOperationException("Messaging:CaCertificate is required with amqps://: the partnership CA the broker's certificate must chain to");
-        if (tls && !File.Exists(ca))
+        if (tls && checkFiles && !File.Exists(ca))
             throw new FileNotFoundException($"Messaging:CaCertificate: no file at {ca}", ca);
         var (user, password) = BusRegistration.Credentials(broker);
         var vhost = Uri.UnescapeDataString(broker.AbsolutePath.TrimStart('/'));
