@@ -7,7 +7,7 @@ namespace EscalationHub.DeploymentTests;
 
 /// <summary>The broker settings compose gives the apps (Messaging:RabbitMq, ClusterNodes, CaCertificate), read by
 /// the code the apps run (BrokerConnection), and the check it makes of the broker's TLS certificate. No broker is
-/// needed; tests/EscalationHub.IntegrationTests/BrokerTlsTests connects to a real one over AMQPS.</summary>
+/// needed; tests/EscalationHub.IntegrationTests/BrokerBootDefinitionsTests connects to a real one over AMQPS.</summary>
 public sealed class BrokerConnectionTests
 {
     private static BrokerConnection Read(string uri, string? nodes = null, string? ca = "/certs/ca.crt") =>
