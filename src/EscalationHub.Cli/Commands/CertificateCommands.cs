@@ -86,7 +86,7 @@ public static class CertificateCommands
             var name = fileName is not null ? parse.GetValue(fileName)! : values as string;
             if (name is not null && !CallerIdentity.IsValidName(name))
                 throw new ArgumentException($"'{name}': use 1..64 lower-case letters, digits, '-', '.' or '_'");
-            if (fileName is not null && name is "ca" or "revoked")
+            if (fileName is not null && name is "ca")
                 throw new ArgumentException($"'{name}' is the CA's own file name");
             using var ca = CertificateFiles.LoadWithKey(CertificateFiles.CertificatePath(dir, "ca"));
             var now = DateTimeOffset.UtcNow;
