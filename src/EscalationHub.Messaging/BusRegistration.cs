@@ -28,17 +28,10 @@ public static class BusRegistration
 
             if (settings.UsesBroker)
             {
+                var broker = BrokerConnection.From(settings); // checked at start: a bad URI or a missing CA stops the process
                 x.UsingRabbitMq((context, cfg) =>
                 {
-                    var broker = new Uri(settings.RabbitMq!);
-                    var (user, password) = Credentials(broker);
-                    var vhost = Uri.UnescapeDataString(broker.AbsolutePath.TrimStart('/'));
-                    cfg.Host(broker.Host, (ushort)(broker.IsDefaultPort ? 5672 : broker.Port), vhost == "" ? "/" : vhost, h =>
-                    {
-                        h.Username(user);
-                        h.Password(password);
-                        h.PublisherConfirmation = true; // a send completes only once the broker has the message
-                    });
+                    broker.ConfigureHost(cfg);
                     Configure(context, cfg, endpoints, settings);
                 });
             }

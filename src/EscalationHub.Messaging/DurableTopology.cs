@@ -36,8 +36,7 @@ internal sealed class DurableTopology(IOptions<BusSettings> options, BusEndpoint
     private async Task DeclareAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var factory = new ConnectionFactory { Uri = new Uri(settings.RabbitMq!), ClientProvidedName = "escalationhub-topology" };
-        await using var connection = await factory.CreateConnectionAsync(cancellationToken);
+        await using var connection = await BrokerConnection.From(settings).ConnectAsync("escalationhub-topology", cancellationToken);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
         var arguments = settings.QuorumQueues ? new Dictionary<string, object?> { ["x-queue-type"] = "quorum" } : null;
         foreach (var queue in endpoints.SendQueues.Order())

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using EscalationHub.DeploymentTests.Infrastructure;
+using EscalationHub.Messaging;
 
 namespace EscalationHub.DeploymentTests;
 
@@ -102,7 +103,10 @@ public sealed class ComposeFileTests
             Assert.Equal("0.0.0.0", new Uri(service.Environment["Urls"]).Host); // reachable from the other containers
             // The Urls port, and the health adapter's MLLP listener (Adapter:Mllp:Port) for the hospital's interface engine.
             var mllp = ProjectSettings.Of(service.Project).Setting("Adapter:Mllp:Port");
-            Assert.Equal(mllp is null ? [port] : [int.Parse(mllp), port], service.ContainerPorts.Distinct().Order());
+            // The hub's dashboard listener (Dashboard:Urls) too, when compose serves it beyond the container.
+            int[] dashboard = service.Environment.TryGetValue("Dashboard__Urls", out var urls) ? [new Uri(urls).Port] : [];
+            int[] mllpPort = mllp is null ? [] : [int.Parse(mllp)];
+            Assert.Equal(((int[])[port, .. dashboard, .. mllpPort]).Order(), service.ContainerPorts.Distinct().Order());
             Assert.Contains(port.ToString(), service.HealthCheck);
         });
     }
@@ -216,6 +220,9 @@ public sealed class ComposeFileTests
             Assert.Equal(expectedUser, user);
             Assert.True(definitions.PasswordMatches(user, password), $"{service.Name}: the password does not match {user}'s hash in definitions.json");
             Assert.Equal("rabbitmq", broker.Host);
+            // AMQPS to the broker's TLS listener, its certificate checked against the mounted partnership CA.
+            Assert.Equal(("amqps", BrokerConf.SslPort), (broker.Scheme, broker.Port));
+            Assert.Equal("/certs/ca.crt", service.Environment["Messaging__CaCertificate"]);
             Assert.Equal(definitions.VirtualHost, Uri.UnescapeDataString(broker.AbsolutePath.TrimStart('/')));
             // definitions.json declares the queues as quorum queues: an app declaring them classic would be refused.
             Assert.Equal("true", service.Environment["Messaging__QuorumQueues"]);
@@ -229,7 +236,9 @@ public sealed class ComposeFileTests
         var management = new Uri(Compose.Value["hub"].Environment["Operations__RabbitMqManagement"]);
         var user = Uri.UnescapeDataString(management.UserInfo.Split(':')[0]);
 
-        Assert.Equal(("hub", "rabbitmq", 15672), (user, management.Host, management.Port));
+        Assert.Equal(("hub", "rabbitmq", "https", BrokerConf.ManagementSslPort), (user, management.Host, management.Scheme, management.Port));
+        // The management client trusts the same CA as the AMQPS connection (Messaging:CaCertificate).
+        Assert.Equal("/certs/ca.crt", Compose.Value["hub"].Environment["Messaging__CaCertificate"]);
         Assert.True(definitions.PasswordMatches(user, Uri.UnescapeDataString(management.UserInfo.Split(':', 2)[1])));
         Assert.Equal(["management"], definitions.Users["hub"]); // the API with the hub's own permissions, no more
     }
@@ -238,5 +247,91 @@ public sealed class ComposeFileTests
     public void The_hub_does_not_host_the_adapters_when_they_run_as_their_own_services()
     {
         Assert.Equal("false", Compose.Value["hub"].Environment["Adapters__Embedded"]);
+    }
+
+    [Fact]
+    public void The_broker_listens_only_over_tls_with_its_own_certificate_from_the_partnership_ca_mounted_read_only()
+    {
+        var conf = BrokerConf.Load();
+        var rabbitmq = Compose.Value["rabbitmq"];
+
+        Assert.Equal("none", conf["listeners.tcp"]); // no plain AMQP
+        Assert.Equal(BrokerConnection.AmqpsPort.ToString(), conf["listeners.ssl.default"]);
+        Assert.Equal("verify_peer", conf["ssl_options.verify"]);
+        Assert.Equal("false", conf["ssl_options.fail_if_no_peer_cert"]); // the apps authenticate with their password
+        // The broker gets the CA, its certificate and its key, and no other file of certs/ (no agency's key).
+        var files = new Dictionary<string, string>
+        {
+            ["cacertfile"] = "ca.crt", ["certfile"] = "rabbitmq.crt", ["keyfile"] = "rabbitmq.key",
+        };
+        foreach (var prefix in new[] { "ssl_options", "management.ssl" })
+            Assert.All(files, file => Assert.Contains(rabbitmq.Mounts, m =>
+                m.Target == conf[$"{prefix}.{file.Key}"] && m.ReadOnly && m.Source == Repo.PathOf("compose", "certs", file.Value)));
+        Assert.Equal(files.Values.Order(), rabbitmq.Mounts.Where(m => m.Source.StartsWith(Repo.PathOf("compose", "certs"))).Select(m => Path.GetFileName(m.Source)).Order());
+        // Management over HTTPS only, published on this machine's loopback; no plain-HTTP management port.
+        Assert.False(conf.ContainsKey("management.tcp.port"));
+        Assert.Contains(new ComposePort("127.0.0.1", BrokerConf.ManagementSslPort, BrokerConf.ManagementSslPort), rabbitmq.Published);
+        Assert.DoesNotContain(rabbitmq.Published, p => p.ContainerPort is 5672 or 5671 or 15672);
+    }
+
+    [Fact]
+    public void The_broker_certificate_is_issued_by_hubctl_for_the_broker_host_as_the_certificates_readme_says()
+    {
+        var readme = File.ReadAllText(Repo.PathOf("compose", "certs", "README.md"));
+        // hubctl certs server --name rabbitmq writes rabbitmq.crt/.key, the files rabbitmq.conf names.
+        Assert.Matches(@"hubctl certs server rabbitmq( [a-z0-9.-]+)* --name rabbitmq --dir compose/certs", readme);
+        Assert.Contains("--name", File.ReadAllText(Repo.PathOf("src", "EscalationHub.Cli", "Commands", "CertificateCommands.cs")));
+        Assert.Contains("chown 999 compose/certs/rabbitmq.key", readme); // the rabbitmq user of the image reads its key
+    }
+
+    [Fact]
+    public void The_dashboard_and_metrics_are_served_over_https_with_the_hubs_certificate_on_a_published_port()
+    {
+        var hub = Compose.Value["hub"];
+        var dashboard = new Uri(hub.Environment["Dashboard__Urls"]);
+
+        Assert.Equal(("https", "0.0.0.0"), (dashboard.Scheme, dashboard.Host));
+        Assert.NotEqual(new Uri(hub.Environment["Urls"]).Port, dashboard.Port);
+        Assert.Contains(hub.Published, p => p.ContainerPort == dashboard.Port && p.HostIp == "127.0.0.1");
+        // The hub's listeners: an https:// address is served with the hub's certificate (Tls settings); /metrics is
+        // mapped on the dashboard's listener.
+        var listeners = File.ReadAllText(Repo.PathOf("src", "EscalationHub.Server", "Operations", "HubListeners.cs"));
+        Assert.Contains("address.Scheme == \"https\"", listeners);
+        Assert.Contains("o.UseHttps()", listeners);
+        Assert.Contains("https.ServerCertificate = certificates.Server", File.ReadAllText(Repo.PathOf("src", "EscalationHub.Server", "Security", "TlsRegistration.cs")));
+        Assert.Contains("MapPrometheusScrapingEndpoint(\"/metrics\").RequireListener(HubListeners.Dashboard)",
+            File.ReadAllText(Repo.PathOf("src", "EscalationHub.Server", "Operations", "OperationsRegistration.cs")));
+    }
+
+    [Fact]
+    public void Where_the_operator_token_lives_is_the_file_the_hub_makes_beside_its_store()
+    {
+        var hub = Compose.Value["hub"];
+        // OperatorToken: unset, the token is generated into operator-token in the folder of Store:Path.
+        var code = File.ReadAllText(Repo.PathOf("src", "EscalationHub.Server", "Operations", "OperatorToken.cs"));
+        Assert.Contains("Path.Combine(Path.GetDirectoryName(storePath)!, \"operator-token\")", code);
+        Assert.DoesNotContain("Operations__OperatorToken", hub.Environment.Keys);
+        var tokenFile = Path.GetDirectoryName(hub.Environment["Store__Path"]) + "/operator-token";
+        Assert.Contains(hub.Mounts, m => m.Target == Path.GetDirectoryName(hub.Environment["Store__Path"]) && m.IsNamedVolume);
+
+        Assert.Contains($"docker compose exec hub cat {tokenFile}", File.ReadAllText(Repo.PathOf("compose", "docker-compose.yml")));
+        Assert.Contains($"docker compose exec hub cat {tokenFile}", File.ReadAllText(Repo.PathOf("docs", "production.md")));
+    }
+
+    [Fact]
+    public void Every_app_reads_its_broker_settings_with_the_apps_own_code_as_one_tls_node()
+    {
+        Assert.All(Apps, service =>
+        {
+            var broker = BrokerConnection.From(new BusSettings
+            {
+                RabbitMq = service.Environment["Messaging__RabbitMq"],
+                CaCertificate = service.Environment["Messaging__CaCertificate"],
+                ClusterNodes = service.Environment.GetValueOrDefault("Messaging__ClusterNodes"),
+            }, checkFiles: false);
+            Assert.True(broker.UsesTls);
+            Assert.Equal([new BrokerNode("rabbitmq", BrokerConnection.AmqpsPort)], broker.Nodes);
+            Assert.Equal(BrokerDefinitions.Load().VirtualHost, broker.VirtualHost);
+        });
     }
 }

@@ -68,11 +68,43 @@ public sealed class PostgresComposeTests
         Assert.All(Hubs, hub =>
         {
             var port = new Uri(hub.Environment["Urls"]).Port;
-            Assert.Equal([port], hub.ContainerPorts.Distinct());
+            var dashboard = new Uri(hub.Environment["Dashboard__Urls"]).Port;
+            Assert.Equal([port, dashboard], hub.ContainerPorts.Distinct().Order());
             Assert.Contains(port.ToString(), hub.HealthCheck);
             Assert.Contains("grpc", hub.HealthCheck);
         });
         Assert.Equal("5081:5080", File.ReadAllLines(Repo.PathOf("compose", Override)).Select(l => l.Trim()).Where(l => l.StartsWith("- \"508"))
             .Select(l => l[3..l.IndexOf('"', 3)]).Single());
+    }
+
+    [Fact]
+    public void The_replica_serves_the_same_mutual_tls_from_the_same_certificates_with_the_same_health_check_as_the_hub()
+    {
+        var hub = Compose.Value["hub"];
+        var replica = Compose.Value["hub-replica"];
+
+        Assert.Equal("https", new Uri(replica.Environment["Urls"]).Scheme);
+        Assert.Equal(new Uri(hub.Environment["Urls"]).Port, new Uri(replica.Environment["Urls"]).Port);
+        Assert.All(hub.Environment.Keys.Where(k => k.StartsWith("Tls__")), key => Assert.Equal(hub.Environment[key], replica.Environment[key]));
+        Assert.Equal(hub.Environment.Keys.Where(k => k.StartsWith("Tls__")).Order(), replica.Environment.Keys.Where(k => k.StartsWith("Tls__")).Order());
+        Assert.Equal(hub.HealthCheck, replica.HealthCheck);
+        Assert.Contains(replica.Mounts, m => m is { Target: "/certs", ReadOnly: true } && m.Source == Repo.PathOf("compose", "certs"));
+        // The same broker, over AMQPS, as the same broker user.
+        Assert.Equal(hub.Environment["Messaging__RabbitMq"], replica.Environment["Messaging__RabbitMq"]);
+        Assert.Equal(hub.Environment["Messaging__CaCertificate"], replica.Environment["Messaging__CaCertificate"]);
+    }
+
+    [Fact]
+    public void Each_hubs_dashboard_is_served_over_https_on_a_loopback_port_of_its_own()
+    {
+        var published = Hubs.Select(hub =>
+        {
+            var dashboard = new Uri(hub.Environment["Dashboard__Urls"]);
+            Assert.Equal("https", dashboard.Scheme);
+            return Assert.Single(hub.Published, p => p.ContainerPort == dashboard.Port);
+        }).ToList();
+
+        Assert.All(published, p => Assert.Equal("127.0.0.1", p.HostIp));
+        Assert.Equal(published.Count, published.Select(p => p.HostPort).Distinct().Count());
     }
 }

@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace EscalationHub.Cli.Commands;
 
 /// <summary>
-/// hubctl certs: the partnership CA's work. <c>ca</c> makes a CA; <c>server</c> the hub's certificate; <c>agency</c>,
+/// hubctl certs: the partnership CA's work. <c>ca</c> makes a CA; <c>server</c> the hub's certificate (or, with --name, another server's such as the broker's); <c>agency</c>,
 /// <c>replica</c> and <c>operator</c> client certificates (identity in the SAN URI urn:escalationhub:agency:&lt;code&gt;,
 /// urn:escalationhub:replica:&lt;code&gt; or urn:escalationhub:operator:&lt;name&gt;); <c>revoke</c> adds a certificate to revoked.txt, which the hub re-reads
 /// within a second; <c>show</c> prints what a certificate says. Files go to the CA's directory (--dir) as name.crt and
@@ -29,9 +29,9 @@ public static class CertificateCommands
         var command = new Command("certs", "The partnership's certificates: make a CA, issue the hub's, an agency's, an agency's replication identity's or an operator's, revoke, show");
         command.Options.Add(Dir);
         command.Subcommands.Add(CreateCa());
-        command.Subcommands.Add(Issue("server", "The hub's server certificate (hub.crt/.key) for the given host names and addresses",
-            new Argument<string[]>("host") { Description = "DNS names or IP addresses the hub is reached at", Arity = ArgumentArity.OneOrMore },
-            (ca, hosts, notBefore, notAfter) => ("hub", PartnershipCertificates.IssueServer(ca, hosts, notBefore, notAfter))));
+        command.Subcommands.Add(Issue("server", "A server certificate for the given host names and addresses: the hub's (hub.crt/.key), or with --name another server's, e.g. the broker's (--name rabbitmq: rabbitmq.crt/.key)",
+            new Argument<string[]>("host") { Description = "DNS names or IP addresses the server is reached at", Arity = ArgumentArity.OneOrMore },
+            (ca, hosts, notBefore, notAfter) => (null, PartnershipCertificates.IssueServer(ca, hosts, notBefore, notAfter)), ServerFileName));
         command.Subcommands.Add(Issue("agency", "An agency's client certificate (agency-<code>.crt/.key)",
             new Argument<string>("agency-code") { Description = "The agency's registered code" },
             (ca, code, notBefore, notAfter) => (CertificateDirectory.AgencyFileName(code), PartnershipCertificates.IssueClient(ca, CallerIdentity.Agency(code), notBefore, notAfter))));
@@ -66,20 +66,32 @@ public static class CertificateCommands
         return command;
     }
 
+    /// <summary>The server certificate's file name (name.crt/.key): hub unless told otherwise (the broker's is rabbitmq).</summary>
+    private static readonly Option<string> ServerFileName = new("--name")
+    {
+        Description = "The files to write, name.crt and name.key (default hub; rabbitmq for the broker's certificate)",
+        DefaultValueFactory = _ => "hub",
+    };
+
     private static Command Issue<T>(string verb, string description, Argument<T> argument,
-        Func<X509Certificate2, T, DateTimeOffset, DateTimeOffset, (string File, X509Certificate2 Certificate)> issue)
+        Func<X509Certificate2, T, DateTimeOffset, DateTimeOffset, (string? File, X509Certificate2 Certificate)> issue, Option<string>? fileName = null)
     {
         var command = new Command(verb, description) { argument, Days };
+        if (fileName is not null) command.Options.Add(fileName);
         command.SetAction(parse => Run(() =>
         {
             var dir = parse.GetValue(Dir)!;
             var values = parse.GetValue(argument)!;
-            var name = values as string; // the server's argument is its host names, checked by the issuer
+            // The server's argument is its host names, checked by the issuer; its file name comes from --name.
+            var name = fileName is not null ? parse.GetValue(fileName)! : values as string;
             if (name is not null && !CallerIdentity.IsValidName(name))
                 throw new ArgumentException($"'{name}': use 1..64 lower-case letters, digits, '-', '.' or '_'");
+            if (fileName is not null && name is "ca")
+                throw new ArgumentException($"'{name}' is the CA's own file name");
             using var ca = CertificateFiles.LoadWithKey(CertificateFiles.CertificatePath(dir, "ca"));
             var now = DateTimeOffset.UtcNow;
-            var (file, certificate) = issue(ca, values, now.AddMinutes(-5), now.AddDays(parse.GetValue(Days)));
+            var (issuedFile, certificate) = issue(ca, values, now.AddMinutes(-5), now.AddDays(parse.GetValue(Days)));
+            var file = issuedFile ?? name!;
             using (certificate)
             {
                 CertificateFiles.Write(certificate, dir, file);

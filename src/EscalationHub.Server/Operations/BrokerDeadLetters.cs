@@ -126,8 +126,7 @@ public sealed class ErrorQueueCleaner(IOptions<BusSettings> bus, ILogger<ErrorQu
     public async Task<IAsyncDisposable?> HoldAsync(string errorQueue, Guid messageId, CancellationToken cancellationToken)
     {
         if (!bus.Value.UsesBroker) return null;
-        var factory = new ConnectionFactory { Uri = new Uri(bus.Value.RabbitMq!), ClientProvidedName = "escalationhub-redrive" };
-        var connection = await factory.CreateConnectionAsync(cancellationToken);
+        var connection = await BrokerConnection.From(bus.Value).ConnectAsync("escalationhub-redrive", cancellationToken);
         var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
         try
         {

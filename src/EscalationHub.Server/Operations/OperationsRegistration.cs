@@ -6,6 +6,7 @@ using MassTransit.Middleware;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -37,6 +38,9 @@ public static class OperationsRegistration
         services.AddScoped<BuildPartnershipReport>();
         services.AddScoped<ReadQueueDepths>();
         services.AddHttpClient();
+        // The broker's management API (Operations:RabbitMqManagement): over https, trusting only Messaging:CaCertificate.
+        services.AddHttpClient("rabbitmq-management").ConfigurePrimaryHttpMessageHandler(sp =>
+            BrokerConnection.ManagementHandler(sp.GetRequiredService<IOptions<BusSettings>>().Value));
         services.AddHostedService<FlowRetention>();
         services.AddSingleton<ErrorQueueCleaner>();
         services.AddHostedService<BrokerDeadLetterScanner>();

@@ -12,7 +12,10 @@ public sealed record ComposeService(
     IReadOnlyDictionary<string, string> Environment,
     IReadOnlyList<ComposeMount> Mounts,
     IReadOnlyList<int> ContainerPorts,
-    IReadOnlyList<string> HealthCheck)
+    IReadOnlyList<string> HealthCheck,
+    string? Hostname,
+    IReadOnlyList<string> DependsOn,
+    IReadOnlyList<ComposePort> Published)
 {
     /// <summary>Services built from this repository (the hub and the adapters), as opposed to stock images.</summary>
     public bool IsApp => BuildContext is not null;
@@ -20,6 +23,9 @@ public sealed record ComposeService(
     public string Project => BuildArgs["PROJECT"];
     public string Assembly => BuildArgs["ASSEMBLY"];
 }
+
+/// <summary>A port published on the host: HostIp empty for every interface.</summary>
+public sealed record ComposePort(string HostIp, int HostPort, int ContainerPort);
 
 /// <summary>A volume or bind mount: Source is a named volume or an absolute host path.</summary>
 public sealed record ComposeMount(string Source, string Target, bool ReadOnly, bool IsNamedVolume);
@@ -60,7 +66,25 @@ public sealed record ComposeModel(IReadOnlyList<ComposeService> Services, IReadO
             Pairs(Map(node, "environment")),
             Sequence(node, "volumes").Select(ParseMount).ToList(),
             Sequence(node, "ports").Select(ParsePort).Concat(Sequence(node, "expose").Select(p => int.Parse(((YamlScalarNode)p).Value!))).ToList(),
-            Map(node, "healthcheck") is { } health ? Sequence(health, "test").Select(t => ((YamlScalarNode)t).Value!).ToList() : []);
+            Map(node, "healthcheck") is { } health ? Sequence(health, "test").Select(t => ((YamlScalarNode)t).Value!).ToList() : [],
+            Scalar(node, "hostname"),
+            Map(node, "depends_on")?.Children.Select(c => ((YamlScalarNode)c.Key).Value!).ToList()
+                ?? Sequence(node, "depends_on").Select(d => ((YamlScalarNode)d).Value!).ToList(),
+            Sequence(node, "ports").Select(ParsePublished).ToList());
+    }
+
+    // "127.0.0.1:15671:15671", "5080:5080/tcp", or the long form (published, target, host_ip).
+    private static ComposePort ParsePublished(YamlNode node)
+    {
+        if (node is YamlMappingNode map)
+            return new ComposePort(Scalar(map, "host_ip") ?? "", int.Parse(Scalar(map, "published")!), int.Parse(Scalar(map, "target")!));
+        var parts = ((YamlScalarNode)node).Value!.Split('/')[0].Split(':');
+        return parts.Length switch
+        {
+            3 => new ComposePort(parts[0], int.Parse(parts[1]), int.Parse(parts[2])),
+            2 => new ComposePort("", int.Parse(parts[0]), int.Parse(parts[1])),
+            _ => throw new FormatException($"unexpected port entry {node}"),
+        };
     }
 
     // docker-compose 1.29 prints mounts in the short form "source:target[:mode]".

@@ -17,6 +17,9 @@ public sealed class RabbitMqNode : IAsyncLifetime
 
     /// <summary>A rabbitmq.conf to boot with (RABBITMQ_CONFIG_FILE); none by default.</summary>
     public string? ConfigFile { get; init; }
+
+    /// <summary>An enabled_plugins file to boot with, alongside <see cref="ConfigFile"/> (none enabled by default then).</summary>
+    public string? EnabledPluginsFile { get; init; }
     public int Port { get; } = Ports.Free(10000, 30000);
     public string AmqpUri => $"amqp://guest:guest@127.0.0.1:{Port}/";
     /// <summary>The management plugin's HTTP API (queue depths, error queues), on loopback.</summary>
@@ -127,6 +130,7 @@ public sealed class RabbitMqNode : IAsyncLifetime
             },
         };
         if (ConfigFile is not null) start.Environment["RABBITMQ_CONFIG_FILE"] = ConfigFile;
+        if (EnabledPluginsFile is not null) start.Environment["RABBITMQ_ENABLED_PLUGINS_FILE"] = EnabledPluginsFile;
         server = Process.Start(start)!;
         server.OutputDataReceived += (_, _) => { };
         server.ErrorDataReceived += (_, _) => { };
@@ -175,8 +179,22 @@ public sealed class RabbitMqNode : IAsyncLifetime
     {
         await StopAsync();
         await DisposeServerProcessAsync();
-        if (epmdWasRunning == false) Run("pkill", "-x epmd");
+        if (epmdWasRunning == false) StopEpmdIfIdle();
         try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+    }
+
+    /// <summary>Stops the epmd this node started, by its process id, unless another node (e.g. another test run's on
+    /// this machine) is registered with it meanwhile.</summary>
+    private static void StopEpmdIfIdle()
+    {
+        var names = Run("epmd", "-names");
+        if (names.ExitCode != 0 || names.Output.Split('\n').Any(l => l.StartsWith("name ", StringComparison.Ordinal))) return;
+        foreach (var line in Run("pgrep", "-x epmd").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(line, out var pid)) continue;
+            try { using var epmd = Process.GetProcessById(pid); epmd.Kill(); }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception) { }
+        }
     }
 
     private Task DisposeServerProcessAsync()

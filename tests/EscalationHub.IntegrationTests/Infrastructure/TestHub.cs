@@ -21,7 +21,9 @@ public sealed class TestHub : IAsyncDisposable
         Address = $"https://127.0.0.1:{Port}";
         DashboardPort = Ports.Free(Ports.ServerMin, Ports.ServerMax);
         while (DashboardPort == Port) DashboardPort = Ports.Free(Ports.ServerMin, Ports.ServerMax);
-        DashboardAddress = $"http://127.0.0.1:{DashboardPort}";
+        // http unless the settings ask for the dashboard over HTTPS (Dashboard:Urls = HttpsDashboard), on its free port.
+        var scheme = settings.GetValueOrDefault("Dashboard:Urls") == HttpsDashboard ? "https" : "http";
+        DashboardAddress = $"{scheme}://127.0.0.1:{DashboardPort}";
         // The embedded adapters' own listeners (their agency systems' HTTP interfaces), each on a free port of its own.
         foreach (var name in EmbeddedAdapterAgencies.Keys)
         {
@@ -60,6 +62,9 @@ public sealed class TestHub : IAsyncDisposable
 
     /// <summary>The operator token the test hubs are started with (Operations:OperatorToken).</summary>
     public const string OperatorToken = "test-operator-token";
+
+    /// <summary>Give Dashboard:Urls this value to serve the dashboard and /metrics over HTTPS (the hub's certificate).</summary>
+    public const string HttpsDashboard = "https";
 
     /// <summary>The embedded adapters by the name of their settings section (Adapters:{Name}) and the agency each
     /// acts for (the hub's defaults).</summary>
