@@ -113,6 +113,10 @@ public sealed class HubctlTests : IAsyncLifetime
         Assert.Equal(2, badId.ExitCode);
         Assert.Contains("ids[0]", badId.Output);
 
+        var unknownId = await Hubctl.RunAsync(Args("dead-letters", "redrive", "3f2b8c1e-0000-4000-8000-000000000000"));
+        Assert.Equal(5, unknownId.ExitCode);
+        Assert.Contains("3f2b8c1e-0000-4000-8000-000000000000", unknownId.Output);
+
         var noCertificate = await Hubctl.RunAsync("overdue", "--hub", hub.Address);
         Assert.Equal(3, noCertificate.ExitCode);
         Assert.Contains("--cert", noCertificate.Output);
