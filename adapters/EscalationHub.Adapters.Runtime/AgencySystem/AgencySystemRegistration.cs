@@ -1,3 +1,4 @@
+using EscalationHub.Messaging;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
@@ -116,9 +117,12 @@ public static class AgencySystemRegistration
         }
     }
 
-    /// <summary>A standalone adapter's host: health checks (the bus included) at /health.</summary>
+    /// <summary>A standalone adapter's host: health checks (the bus included) at /health, and the hub's logging and
+    /// telemetry (log lines with their UTC time, trace ids; MassTransit's spans), so an operator lines up every
+    /// process's log. Inside the hub (the embedded default) the hub's own set-up serves.</summary>
     public static IHostApplicationBuilder AddAdapterHost(this IHostApplicationBuilder builder)
     {
+        builder.AddEscalationHubTelemetry($"escalationhub-adapter-{builder.Configuration["Adapter:AgencyCode"]}");
         builder.Services.AddHealthChecks();
         return builder;
     }
