@@ -90,10 +90,10 @@ public sealed class HealthAdapterTests : IAsyncLifetime
         await stream.WriteAsync(MllpFraming.Frame(Samples.Hl7Bytes("ref-i12-bad-nhs-number.hl7")));
         var ack = await ReadAckAsync(new MllpFrameReader(stream, 100_000));
 
+        Assert.Equal("2.4", ack.Header[12].Value()); // answered in the version the message declared, with that version's ERR
         var err = ack.First("ERR")!;
-        Assert.Equal(("PID", "1", "3", "2", "1"), (err[2].Value(1), err[2].Value(2), err[2].Value(3), err[2].Value(4), err[2].Value(5)));
-        Assert.Equal("102", err[3].Value());
-        Assert.Contains("modulus 11", err[8].Value());
+        Assert.Equal(("PID", "1", "3", "102"), (err[1].Value(1), err[1].Value(2), err[1].Value(3), err[1].Value(4)));
+        Assert.Contains("modulus 11", ack.First("MSA")![3].Value());
         await Task.Delay(300);
         Assert.Empty(host.Hub.Received);
     }
