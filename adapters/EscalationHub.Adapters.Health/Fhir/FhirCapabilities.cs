@@ -36,7 +36,8 @@ public static class FhirCapabilities
         },
         Implementation = new CapabilityStatement.ImplementationComponent
         {
-            Description = $"EscalationHub health adapter for agency {agencyCode}",
+            // R4 types this description as string (R5 as markdown): set the element so it is serialised and validated as R4 says.
+            DescriptionElement = new FhirString($"EscalationHub health adapter for agency {agencyCode}"),
             Url = baseUrl,
         },
         FhirVersion = FHIRVersion.N4_0_1,

@@ -245,6 +245,7 @@ public sealed class HealthAdapterTests : IAsyncLifetime
             Assert.Equal("R7", Assert.Single(t.BasedOn).Identifier!.Value);
             Assert.Equal(global::Hl7.Fhir.Model.Task.TaskIntent.Order, t.Intent);
         });
+        Assert.All(epr.Requests.Where(r => r.Status == 200), r => Assert.Empty(FhirR4.Errors(r.Body))); // each a valid R4 Task
         Assert.Equal("Received by EscalationHub as CN-KEEP01", tasks[0].BusinessStatus!.Text);
         Assert.Equal("Team manager, front door (leics-socialcare)", tasks[1].Owner!.Display);
         Assert.Equal("Team manager, front door (leics-socialcare)", tasks[2].Owner!.Display);

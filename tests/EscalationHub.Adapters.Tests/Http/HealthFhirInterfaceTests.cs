@@ -167,4 +167,22 @@ public sealed class HealthFhirInterfaceTests : IAsyncLifetime
         await Task.Delay(300);
         Assert.Empty(host.Hub.Received);
     }
+    [Fact]
+    public async Task The_CapabilityStatement_and_the_refusals_are_valid_FHIR_R4()
+    {
+        using var anonymous = new HttpClient { BaseAddress = host.Http.BaseAddress };
+        using var xml = new StringContent("<Bundle/>", Encoding.UTF8, "application/fhir+xml");
+        using var bad = new StringContent(Samples.Fhir("bundle-message-bad-child.json"), Encoding.UTF8, "application/fhir+json");
+        using var empty = new StringContent("{}", Encoding.UTF8, "application/fhir+json");
+
+        var bodies = new Dictionary<string, string>
+        {
+            ["metadata"] = await anonymous.GetStringAsync("/fhir/metadata"),
+            ["415"] = await (await host.Http.PostAsync("/fhir/Bundle", xml)).Content.ReadAsStringAsync(),
+            ["400"] = await (await host.Http.PostAsync("/fhir/Bundle", bad)).Content.ReadAsStringAsync(),
+            ["401"] = await (await anonymous.PostAsync("/fhir/Bundle", empty)).Content.ReadAsStringAsync(),
+        };
+
+        Assert.All(bodies, b => Assert.True(FhirR4.Errors(b.Value).Count == 0, $"{b.Key}: {string.Join("\n", FhirR4.Errors(b.Value))}"));
+    }
 }
