@@ -47,6 +47,7 @@ public static class HealthAdapter
         var fhir = AgencySystemRoutes.For(routes, settings, FhirEndpoints.Format);
         fhir.MapFhirReferrals();
         fhir.MapFhirDisagreements(settings.AgencyCode);
+        routes.MapFhirMetadata(settings.AgencyCode); // public, as FHIR servers serve it (see FhirEndpoints.MapFhirMetadata)
         routes.MapAgencySystem(settings).MapAgencyDisagreements(settings.AgencyCode);
         return routes;
     }

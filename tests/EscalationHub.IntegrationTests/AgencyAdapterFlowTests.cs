@@ -123,7 +123,7 @@ public sealed class AgencyAdapterFlowTests(RabbitMqNode broker) : IAsyncLifetime
         await Task.Delay(1500);
 
         Assert.Equal(("AE", "ICE00044722"), MllpClient.Msa(bad));
-        Assert.Contains("ERR||PID^1^3^2^1|102^", bad);
+        Assert.Contains("\rERR|PID^1^3^102&Data type error&HL70357", bad); // the sample is v2.4: its ERR has ERR-1 (ELD) only
         Assert.Equal(("AA", "ICE00044720"), MllpClient.Msa(first));
         Assert.Equal(("AA", "ICE00044720"), MllpClient.Msa(again));
         Assert.Equal(1, hub.Count("Concerns"));

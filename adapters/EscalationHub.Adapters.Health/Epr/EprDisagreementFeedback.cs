@@ -14,7 +14,8 @@ namespace EscalationHub.Adapters.Health.Epr;
 /// hospital raised it, the id it raised it with (<see cref="CommandSystem"/>); status in-progress while open,
 /// completed once resolved or closed; businessStatus = the stage ("Stage 2: Line managers"); priority urgent when the
 /// stage is due at once; restriction.period.end = the stage deadline; owner = the role the hospital is expected to send;
-/// output = the latest event (type, description, sequence) and who must be informed. A notice older than one already
+/// output = the latest event (type, description, sequence) and who must be informed; authoredOn = the time of the first
+/// event sent for it, kept in every update. A notice older than one already
 /// sent is skipped (the bus does not promise order), so the EPR never goes back in time;</item>
 /// <item>a stage deadline that is near, and a command of the hospital's that the hub refused, as a Communication
 /// (POST {EPR base}/Communication) about that Task, with the reason in payload.</item>
@@ -42,8 +43,10 @@ public sealed class EprDisagreementFeedback(string databasePath, TimeProvider cl
                 await oneAtATime.WaitAsync(cancellationToken);
                 try
                 {
-                    if (!await AdvanceAsync(n.DisagreementId, n.Sequence, cancellationToken)) return;
+                    if (!await AdvanceAsync(n.DisagreementId, n.Sequence, n.At, cancellationToken)) return;
                     var task = Task(n, commandId, now);
+                    // PUT replaces the Task: its authoredOn (the first event sent for it) is carried into every update.
+                    task.AuthoredOnElement = new FhirDateTime(await AuthoredOnAsync(n.DisagreementId, cancellationToken) ?? n.At);
                     await adapter.Outbox.AddAsync(DeterministicId.For(cause, "epr-disagreement-task"), $"disagreement-task.{n.EventType}", null,
                         "PUT", $"Task/{task.Id}", Serializer.SerializeToString(task), now, cancellationToken);
                 }
@@ -116,18 +119,33 @@ public sealed class EprDisagreementFeedback(string databasePath, TimeProvider cl
             Serializer.SerializeToString(communication), now, cancellationToken);
     }
 
-    private async Task<bool> AdvanceAsync(string disagreementId, int sequence, CancellationToken cancellationToken)
+    /// <summary>Records that the notice with this sequence is owed (false when a newer one already was); the first
+    /// notice's time becomes the Task's authoredOn, kept ever after.</summary>
+    private async Task<bool> AdvanceAsync(string disagreementId, int sequence, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var connection = AdapterDatabase.Open(connectionString);
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            INSERT INTO disagreement_tasks (disagreement_id, last_sequence) VALUES ($id, $sequence)
-            ON CONFLICT (disagreement_id) DO UPDATE SET last_sequence = excluded.last_sequence
+            INSERT INTO disagreement_tasks (disagreement_id, last_sequence, authored_on) VALUES ($id, $sequence, $at)
+            ON CONFLICT (disagreement_id) DO UPDATE SET last_sequence = excluded.last_sequence,
+                authored_on = COALESCE(disagreement_tasks.authored_on, excluded.authored_on)
             WHERE excluded.last_sequence > disagreement_tasks.last_sequence;
             """;
         command.Parameters.AddWithValue("$id", disagreementId);
         command.Parameters.AddWithValue("$sequence", sequence);
+        command.Parameters.AddWithValue("$at", at.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    private async Task<DateTimeOffset?> AuthoredOnAsync(string disagreementId, CancellationToken cancellationToken)
+    {
+        await using var connection = AdapterDatabase.Open(connectionString);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT authored_on FROM disagreement_tasks WHERE disagreement_id = $id";
+        command.Parameters.AddWithValue("$id", disagreementId);
+        return await command.ExecuteScalarAsync(cancellationToken) is string text
+            ? DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind)
+            : null;
     }
 
     private static string Initialise(string databasePath)
@@ -135,8 +153,17 @@ public sealed class EprDisagreementFeedback(string databasePath, TimeProvider cl
         var connectionString = AdapterDatabase.ConnectionString(databasePath);
         using var connection = AdapterDatabase.Open(connectionString);
         using var command = connection.CreateCommand();
-        command.CommandText = "CREATE TABLE IF NOT EXISTS disagreement_tasks (disagreement_id TEXT PRIMARY KEY, last_sequence INTEGER NOT NULL)";
+        command.CommandText = "CREATE TABLE IF NOT EXISTS disagreement_tasks (disagreement_id TEXT PRIMARY KEY, last_sequence INTEGER NOT NULL, authored_on TEXT NULL)";
         command.ExecuteNonQuery();
+        // A file made before authoredOn was kept: add its column.
+        using var columns = connection.CreateCommand();
+        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('disagreement_tasks') WHERE name = 'authored_on'";
+        if (Convert.ToInt64(columns.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            using var alter = connection.CreateCommand();
+            alter.CommandText = "ALTER TABLE disagreement_tasks ADD COLUMN authored_on TEXT NULL";
+            alter.ExecuteNonQuery();
+        }
         return connectionString;
     }
 }

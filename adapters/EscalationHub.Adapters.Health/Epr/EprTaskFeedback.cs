@@ -7,7 +7,8 @@ using FhirTask = Hl7.Fhir.Model.Task;
 namespace EscalationHub.Adapters.Health.Epr;
 
 /// <summary>Tells the hospital's EPR what became of the referrals it sent, as FHIR R4 Task resources written with
-/// PUT {EPR base}/Task/{id} (the whole Task each time, so a retried PUT is harmless):
+/// PUT {EPR base}/Task/{id} (the whole Task each time, so a retried PUT is harmless; each starts from the Task last
+/// sent, so authoredOn and every field an update does not change are kept):
 /// accepted by the hub -> status "received"; acknowledged by the local authority -> "accepted"; decided ->
 /// "completed" with the decision in businessStatus and its reason in output; refused by the hub -> "rejected" with
 /// the fields at fault in statusReason. Task.id is the hub's concern id (for a refusal, one derived from the
@@ -20,6 +21,7 @@ public sealed class EprTaskFeedback(ReferralTasks tasks, TimeProvider clock) : I
     public const string Hl7ControlIdSystem = "urn:escalationhub:hl7v2-message-control-id";
 
     private static readonly BaseFhirJsonSerializer Serializer = new(ModelInfo.ModelInspector);
+    private static readonly FhirJsonDeserializer Deserializer = new(new DeserializerSettings());
 
     // Feedback messages are consumed concurrently: checking "is this status newer?" and queueing the update must be
     // one step, or an older status checked first could be queued after a newer one.
@@ -52,15 +54,49 @@ public sealed class EprTaskFeedback(ReferralTasks tasks, TimeProvider clock) : I
 
         if (concernId is { } id)
         {
-            if (!await tasks.AdvanceAsync(id, key, rank, cancellationToken)) return; // a newer status is already owed
+            var advanced = await tasks.AdvanceAsync(id, key, rank, cancellationToken);
             key ??= await tasks.KeyAsync(id, cancellationToken);
+            var previous = await tasks.LastTaskAsync(id, cancellationToken) is { } json ? Deserializer.DeserializeResource(json) as FhirTask : null;
+            if (advanced) task = Merge(previous, task);
+            // A newer status is already owed: this one must not move the Task back, but what it alone knows (the
+            // acceptance's authoredOn and reference, overtaken on the wire) still completes the Task the EPR has.
+            else if (previous is not null && FillIn(previous, task)) task = previous;
+            else return;
         }
-        if (key is not null) task.BasedOn.Add(new ResourceReference { Identifier = ReferralIdentifier(key), Type = "ServiceRequest" });
+        if (key is not null && task.BasedOn.Count == 0) task.BasedOn.Add(new ResourceReference { Identifier = ReferralIdentifier(key), Type = "ServiceRequest" });
 
         var now = clock.GetUtcNow();
         task.LastModifiedElement = new FhirDateTime(now);
+        var body = Serializer.SerializeToString(task);
+        if (concernId is { } kept) await tasks.KeepTaskAsync(kept, body, cancellationToken);
         await adapter.Outbox.AddAsync(DeterministicId.For(cause, "epr-task"), $"task.{task.Status?.ToString().ToLowerInvariant()}", concernId,
-            "PUT", $"Task/{task.Id}", Serializer.SerializeToString(task), now, cancellationToken);
+            "PUT", $"Task/{task.Id}", body, now, cancellationToken);
+    }
+
+    /// <summary>PUT replaces the whole Task, so an update starts from the Task last sent and changes only what it says:
+    /// status, businessStatus, owner, output, statusReason when it sets them; authoredOn once set never changes.</summary>
+    private static FhirTask Merge(FhirTask? previous, FhirTask update)
+    {
+        if (previous is null) return update;
+        var merged = (FhirTask)previous.DeepCopy();
+        merged.Status = update.Status;
+        merged.Intent = update.Intent ?? merged.Intent;
+        if (update.BusinessStatus is not null) merged.BusinessStatus = update.BusinessStatus;
+        if (update.StatusReason is not null) merged.StatusReason = update.StatusReason;
+        if (update.Owner is not null) merged.Owner = update.Owner;
+        if (update.Output.Count > 0) merged.Output = update.Output;
+        if (update.Identifier.Count > 0) merged.Identifier = update.Identifier;
+        merged.AuthoredOnElement ??= update.AuthoredOnElement;
+        return merged;
+    }
+
+    /// <summary>Adds to the Task last sent what a late update alone knows; true when anything was added.</summary>
+    private static bool FillIn(FhirTask previous, FhirTask late)
+    {
+        var changed = false;
+        if (previous.AuthoredOnElement is null && late.AuthoredOnElement is not null) { previous.AuthoredOnElement = late.AuthoredOnElement; changed = true; }
+        if (previous.Identifier.Count == 0 && late.Identifier.Count > 0) { previous.Identifier = late.Identifier; changed = true; }
+        return changed;
     }
 
     private static FhirTask Accepted(ConcernAccepted a) => new()

@@ -3,8 +3,9 @@ using Microsoft.Data.Sqlite;
 
 namespace EscalationHub.Adapters.Health.Epr;
 
-/// <summary>Per concern this hospital raised: the referral's key (for Task.basedOn) and the furthest status already
-/// owed to the EPR, so a status that arrives late (the bus does not promise order) never overwrites a newer one.</summary>
+/// <summary>Per concern this hospital raised: the referral's key (for Task.basedOn), the furthest status already
+/// owed to the EPR, so a status that arrives late (the bus does not promise order) never overwrites a newer one, and
+/// the whole Task last sent, so an update keeps the fields it does not change (authoredOn, identifier, owner...).</summary>
 public sealed class ReferralTasks
 {
     private readonly string connectionString;
@@ -18,9 +19,39 @@ public sealed class ReferralTasks
             CREATE TABLE IF NOT EXISTS referral_tasks (
                 concern_id      TEXT PRIMARY KEY,
                 idempotency_key TEXT NULL,
-                status_rank     INTEGER NOT NULL);
+                status_rank     INTEGER NOT NULL,
+                task_json       TEXT NULL);
             """;
         command.ExecuteNonQuery();
+        // A file made before the last Task was kept: add its column.
+        using var columns = connection.CreateCommand();
+        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('referral_tasks') WHERE name = 'task_json'";
+        if (Convert.ToInt64(columns.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            using var alter = connection.CreateCommand();
+            alter.CommandText = "ALTER TABLE referral_tasks ADD COLUMN task_json TEXT NULL";
+            alter.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>The whole Task last sent to the EPR for this concern (FHIR JSON), so the next update keeps what it does not change.</summary>
+    public async Task<string?> LastTaskAsync(Guid concernId, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT task_json FROM referral_tasks WHERE concern_id = $id";
+        command.Parameters.AddWithValue("$id", concernId.ToString());
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    public async Task KeepTaskAsync(Guid concernId, string taskJson, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE referral_tasks SET task_json = $json WHERE concern_id = $id";
+        command.Parameters.AddWithValue("$id", concernId.ToString());
+        command.Parameters.AddWithValue("$json", taskJson);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Records that <paramref name="rank"/> is owed; false when a status as far or further already was.</summary>

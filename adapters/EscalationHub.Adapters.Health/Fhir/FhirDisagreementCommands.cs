@@ -55,11 +55,11 @@ public static class FhirDisagreementCommands
             CancellationToken cancellationToken) =>
         {
             if (request.ContentLength > FhirEndpoints.MaxBodyBytes)
-                return Outcome(413, [(IssueType.TooLong, "$", $"the body must be at most {FhirEndpoints.MaxBodyBytes} bytes")]);
+                return Outcome(413, [(IssueType.TooLong, "", $"the body must be at most {FhirEndpoints.MaxBodyBytes} bytes")]);
             using var reader = new StreamReader(request.Body);
             var buffer = new char[FhirEndpoints.MaxBodyBytes + 1];
             var read = await reader.ReadBlockAsync(buffer, cancellationToken);
-            if (read > FhirEndpoints.MaxBodyBytes) return Outcome(413, [(IssueType.TooLong, "$", $"the body must be at most {FhirEndpoints.MaxBodyBytes} bytes")]);
+            if (read > FhirEndpoints.MaxBodyBytes) return Outcome(413, [(IssueType.TooLong, "", $"the body must be at most {FhirEndpoints.MaxBodyBytes} bytes")]);
 
             var issues = new List<(IssueType, string, string)>();
             var task = Parse(new string(buffer, 0, read), issues);
@@ -84,7 +84,7 @@ public static class FhirDisagreementCommands
                     },
                 ],
             });
-        });
+        }).AddEndpointFilter(FhirEndpoints.AcceptFilter);
         return routes;
     }
 
@@ -217,7 +217,7 @@ public static class FhirDisagreementCommands
     {
         Issue = [.. issues.Select(i => new OperationOutcome.IssueComponent
         {
-            Severity = OperationOutcome.IssueSeverity.Error, Code = i.Code, Diagnostics = i.Diagnostics, Expression = [i.Expression],
+            Severity = OperationOutcome.IssueSeverity.Error, Code = i.Code, Diagnostics = i.Diagnostics, Expression = i.Expression.Length == 0 ? [] : [i.Expression], // none for the request as a whole
         })],
     });
 

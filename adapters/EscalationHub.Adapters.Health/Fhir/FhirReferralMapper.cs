@@ -19,8 +19,8 @@ public sealed record FhirReferral(RaiseConcern? Concern, OperationOutcome? Outco
 /// first ServiceRequest entry) is the referral, its subject a Patient entry (by fullUrl or "Patient/id").</item>
 /// </list>
 /// ServiceRequest.identifier (system|value) is the idempotency key; priority routine -> standard, urgent/asap ->
-/// significant harm, stat -> imminent harm; reasonCode coded in <see cref="ConcernCodes.FhirSystem"/> gives the category
-/// (otherwise Other); requester.display is the role; reasonCode text and note are the details. Patient: the NHS number
+/// significant harm, stat -> imminent harm; reasonCode coded in <see cref="ConcernCodes.FhirSystem"/> gives the category,
+/// else one coded only in SNOMED CT through <see cref="ConcernCodes.Snomed"/> (a concept not in it is refused), else Other; requester.display is the role; reasonCode text and note are the details. Patient: the NHS number
 /// (identifier system https://fhir.nhs.uk/Id/nhs-number, modulus 11 checked), the official (or first) name, birthDate,
 /// and the home (or first) address's postalCode, which picks the local authority.</summary>
 public static class FhirReferralMapper
@@ -57,13 +57,12 @@ public static class FhirReferralMapper
         if (Parse(json, "Bundle", issues) is not Bundle bundle) return new(null, issues.Outcome);
         if (bundle.Type != Bundle.BundleType.Message)
             issues.Add(IssueType.Value, "Bundle.type", "must be \"message\"");
-        if (bundle.Entry.FirstOrDefault()?.Resource is not MessageHeader header)
-        {
+        // Without its MessageHeader the Bundle is refused, but its referral is still checked: every problem is reported at once.
+        var header = bundle.Entry.FirstOrDefault()?.Resource as MessageHeader;
+        if (header is null)
             issues.Add(IssueType.Structure, "Bundle.entry[0].resource", "the first entry of a message Bundle must be its MessageHeader");
-            return new(null, issues.Outcome);
-        }
 
-        var focus = header.Focus.Select(f => f.Reference).FirstOrDefault();
+        var focus = header?.Focus.Select(f => f.Reference).FirstOrDefault();
         var requestIndex = focus is null ? -1 : IndexOf(bundle, focus, "ServiceRequest");
         if (requestIndex < 0) requestIndex = bundle.Entry.FindIndex(e => e.Resource is ServiceRequest);
         if (requestIndex < 0)
@@ -109,15 +108,31 @@ public static class FhirReferralMapper
             _ => HarmLevel.Standard,
         };
 
-        var category = ConcernCategory.Other;
+        // The hub's own code wins; a reason coded only in SNOMED CT takes its category from the documented table, or is
+        // refused (never filed as Other); a reason coded in neither is Other.
+        ConcernCategory? category = null;
+        var unmappedSnomed = new List<(string Expression, string? Code)>();
+        ConcernCategory? snomedCategory = null;
         for (var i = 0; i < request.ReasonCode.Count; i++)
         for (var j = 0; j < request.ReasonCode[i].Coding.Count; j++)
         {
             var coding = request.ReasonCode[i].Coding[j];
-            if (coding.System != ConcernCodes.FhirSystem) continue;
-            if (coding.Code is not null && ConcernCodes.TryCategory(coding.Code, out var coded)) category = coded;
-            else issues.Add(IssueType.CodeInvalid, $"{path}.reasonCode[{i}].coding[{j}].code", $"\"{coding.Code}\" is not a concern category code of {ConcernCodes.FhirSystem}");
+            var expression = $"{path}.reasonCode[{i}].coding[{j}].code";
+            if (coding.System == ConcernCodes.FhirSystem)
+            {
+                if (coding.Code is not null && ConcernCodes.TryCategory(coding.Code, out var coded)) category ??= coded;
+                else issues.Add(IssueType.CodeInvalid, expression, $"\"{coding.Code}\" is not a concern category code of {ConcernCodes.FhirSystem}");
+            }
+            else if (coding.System == ConcernCodes.SnomedFhirSystem)
+            {
+                if (ConcernCodes.TrySnomed(coding.Code, out var mapped)) snomedCategory ??= mapped;
+                else unmappedSnomed.Add((expression, coding.Code));
+            }
         }
+        if (category is null && snomedCategory is null)
+            foreach (var (expression, code) in unmappedSnomed)
+                issues.Add(IssueType.CodeInvalid, expression, $"SNOMED CT concept \"{code}\" is not in the adapter's table of safeguarding reasons " +
+                    $"({ConcernCodes.SnomedListed}; see docs/adapters.md): code the reason in {ConcernCodes.FhirSystem} too, or send it as text only");
 
         var role = request.Requester?.Display is { Length: > 0 } display ? display.Trim() : Referrals.Hl7ReferralMapper.DefaultRole;
         if (role.Length > ConcernChecks.MaxNameLength) role = role[..ConcernChecks.MaxNameLength];
@@ -132,7 +147,7 @@ public static class FhirReferralMapper
         if (patient is not null) (child, localAuthority) = Child(patient, patientPath, settings, now, issues);
 
         if (issues.HasErrors || child is null) return new(null, issues.Outcome);
-        return new(new RaiseConcern(key!, child, new ActorRef(agencyCode, role), localAuthority!, category, harm, details), null);
+        return new(new RaiseConcern(key!, child, new ActorRef(agencyCode, role), localAuthority!, category ?? snomedCategory ?? ConcernCategory.Other, harm, details), null);
     }
 
     private static (ChildDetails?, string?) Child(Patient patient, string path, HealthSettings settings, DateTimeOffset now, Issues issues)

@@ -83,6 +83,13 @@ public sealed class Hl7Writer(Hl7Encoding encoding)
         return this;
     }
 
+    /// <summary>Adds a segment whose fields are already encoded (delimiters placed, values escaped by the caller).</summary>
+    public Hl7Writer RawSegment(string id, params string[] encodedFields)
+    {
+        segments.Add(string.Join(encoding.Field, [id, .. encodedFields]).TrimEnd(encoding.Field));
+        return this;
+    }
+
     /// <summary>Segments separated (and ended) by CR, as the standard says.</summary>
     public override string ToString() => string.Concat(segments.Select(s => s + "\r"));
 

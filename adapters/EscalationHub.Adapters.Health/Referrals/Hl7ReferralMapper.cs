@@ -17,7 +17,8 @@ public sealed record Hl7Referral(RaiseConcern? Concern, AckCode Code, IReadOnlyL
 /// <item>PID-5: the legal name (XPN.7 = L) or the first; PID-7: date of birth (YYYYMMDD[...]).</item>
 /// <item>PID-11: the home address (XAD.7 = H) or the first; its postcode area picks the local authority.</item>
 /// <item>RF1-2 priority (HL7 table 0280): S = STAT -> imminent harm, A = ASAP -> significant harm, R or empty -> standard.</item>
-/// <item>RF1-10 referral reason: coded in the "EHSG" system gives the category (see <see cref="ConcernCodes"/>); otherwise Other.</item>
+/// <item>RF1-10 referral reason: coded in the "EHSG" system gives the category, else one coded only in SNOMED CT ("SCT")
+/// through the documented table (a concept not in it is refused AE), else Other (see <see cref="ConcernCodes"/>).</item>
 /// <item>PRD with PRD-1 = RP (referring provider): the role in PRD-1.2.</item>
 /// <item>Details: RF1-10 text, DG1 descriptions, OBX observations ("label: value") and NTE comments, in message order.</item>
 /// </list>
@@ -88,15 +89,30 @@ public static class Hl7ReferralMapper
             default: Error(new("RF1", 1, 2, 1, 1), Hl7Error.TableValueNotFound, $"priority \"{priority}\" must be S (STAT), A (ASAP) or R (routine)"); break;
         }
 
-        var category = ConcernCategory.Other;
+        // EHSG wins; a reason coded only in SNOMED CT (SCT) takes its category from the documented table, or is refused
+        // (never filed as Other); a reason coded in neither is Other.
+        ConcernCategory? category = null, snomedCategory = null;
+        var unmappedSnomed = new List<int>();
         var reasons = rf1[10].Repetitions;
         if (reasons.Count == 0) Error(new("RF1", 1, 10), Hl7Error.RequiredFieldMissing, "the referral reason is required");
         for (var i = 0; i < reasons.Count; i++)
         {
-            if (!string.Equals(reasons[i].Value(3), ConcernCodes.Hl7System, StringComparison.OrdinalIgnoreCase)) continue;
-            if (ConcernCodes.TryCategory(reasons[i].Value(1), out var coded)) { category = coded; break; }
-            Error(new("RF1", 1, 10, i + 1, 1), Hl7Error.TableValueNotFound, $"reason \"{reasons[i].Value(1)}\" is not one of {ConcernCodes.Listed}");
+            var system = reasons[i].Value(3);
+            if (string.Equals(system, ConcernCodes.Hl7System, StringComparison.OrdinalIgnoreCase))
+            {
+                if (ConcernCodes.TryCategory(reasons[i].Value(1), out var coded)) { category = coded; break; }
+                Error(new("RF1", 1, 10, i + 1, 1), Hl7Error.TableValueNotFound, $"reason \"{reasons[i].Value(1)}\" is not one of {ConcernCodes.Listed}");
+            }
+            else if (string.Equals(system, ConcernCodes.SnomedHl7System, StringComparison.OrdinalIgnoreCase))
+            {
+                if (ConcernCodes.TrySnomed(reasons[i].Value(1), out var mapped)) snomedCategory ??= mapped;
+                else unmappedSnomed.Add(i);
+            }
         }
+        if (category is null && snomedCategory is null)
+            foreach (var i in unmappedSnomed)
+                Error(new("RF1", 1, 10, i + 1, 1), Hl7Error.TableValueNotFound, $"SNOMED CT concept \"{reasons[i].Value(1)}\" is not in the adapter's table of " +
+                    $"safeguarding reasons ({ConcernCodes.SnomedListed}; see docs/adapters.md): add the EHSG code, or send the reason as text only");
 
         var role = message.All("PRD").Select(p => (Hl7Field?)p[1]).FirstOrDefault(r => r!.Value.Value() == "RP") is { } referrer && referrer.Value(2).Trim() is { Length: > 0 } text
             ? text
@@ -109,7 +125,7 @@ public static class Hl7ReferralMapper
 
         if (errors.Count > 0) return new Hl7Referral(null, AckCode.AE, errors);
         return new Hl7Referral(new RaiseConcern(key, ConcernChecks.Child(nhsNumber, given, family, dateOfBirth!.Value),
-            new ActorRef(agencyCode, role), localAuthority!, category, harm, details), AckCode.AA, []);
+            new ActorRef(agencyCode, role), localAuthority!, category ?? snomedCategory ?? ConcernCategory.Other, harm, details), AckCode.AA, []);
     }
 
     private static string? NhsNumber(Hl7Segment pid, Action<Hl7Location, int, string> error)

@@ -78,6 +78,81 @@ public class FhirReferralMapperTests
         Assert.Equal("ServiceRequest.subject", Assert.Single(Issues(referral)).Expression);
     }
 
+    private static string WithReason(string coding) => Samples.Fhir("servicerequest-contained-patient.json")
+        .Replace("{ \"system\": \"https://escalationhub.example/CodeSystem/concern-category\", \"code\": \"physical-abuse\" }", coding);
+
+    [Theory]
+    [InlineData("397940009", ConcernCategory.Other)]
+    [InlineData("371775004", ConcernCategory.EmotionalAbuse)]
+    [InlineData("919461000000108", ConcernCategory.SexualExploitation)]
+    [InlineData("1188261000000103", ConcernCategory.CriminalExploitation)]
+    public void A_reason_coded_only_in_SNOMED_CT_takes_its_category_from_the_documented_table(string code, ConcernCategory category)
+    {
+        var json = WithReason($"{{ \"system\": \"http://snomed.info/sct\", \"code\": \"{code}\" }}");
+
+        var referral = FhirReferralMapper.FromServiceRequest(json, "uhl-health", Settings, Now);
+
+        Assert.Equal(category, Assert.IsType<RaiseConcern>(referral.Concern).Category);
+    }
+
+    [Fact]
+    public void A_reason_coded_only_in_SNOMED_CT_with_a_concept_not_in_the_table_is_refused_at_that_coding_never_filed_as_Other()
+    {
+        var json = WithReason("{ \"system\": \"http://snomed.info/sct\", \"code\": \"225337009\", \"display\": \"Suicide risk assessment\" }");
+
+        var referral = FhirReferralMapper.FromServiceRequest(json, "uhl-health", Settings, Now);
+
+        Assert.Null(referral.Concern);
+        var issue = Assert.Single(referral.Outcome!.Issue);
+        Assert.Equal("ServiceRequest.reasonCode[0].coding[0].code", issue.Expression.Single());
+        Assert.Equal(global::Hl7.Fhir.Model.OperationOutcome.IssueType.CodeInvalid, issue.Code);
+        Assert.Contains("225337009", issue.Diagnostics);
+    }
+
+    [Fact]
+    public void A_reason_coded_in_the_hubs_own_system_wins_over_a_SNOMED_CT_coding_beside_it()
+    {
+        var json = WithReason("{ \"system\": \"http://snomed.info/sct\", \"code\": \"225337009\" }, " +
+                              "{ \"system\": \"https://escalationhub.example/CodeSystem/concern-category\", \"code\": \"neglect\" }");
+
+        var referral = FhirReferralMapper.FromServiceRequest(json, "uhl-health", Settings, Now);
+
+        Assert.Equal(ConcernCategory.Neglect, Assert.IsType<RaiseConcern>(referral.Concern).Category);
+    }
+
+    [Fact]
+    public void Every_problem_of_a_ServiceRequest_is_reported_each_with_the_path_of_its_element()
+    {
+        var json = WithReason("{ \"system\": \"http://snomed.info/sct\", \"code\": \"12345\" }")
+            .Replace("\"9434765919\"", "\"9434765918\"")
+            .Replace("\"2024-03-14\"", "\"2024-03\"")
+            .Replace("\"status\": \"active\"", "\"status\": \"completed\"");
+
+        var referral = FhirReferralMapper.FromServiceRequest(json, "uhl-health", Settings, Now);
+
+        Assert.Null(referral.Concern);
+        Assert.Equal(
+            ["ServiceRequest.contained[0].birthDate", "ServiceRequest.contained[0].identifier[0].value", "ServiceRequest.reasonCode[0].coding[0].code", "ServiceRequest.status"],
+            Issues(referral).Select(i => i.Expression).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_message_Bundle_without_its_MessageHeader_still_has_its_referral_checked_so_every_problem_is_reported()
+    {
+        var json = """
+            {"resourceType":"Bundle","type":"message","entry":[
+              {"fullUrl":"urn:uuid:3f1c2a56-9d7e-4b1a-8a43-0c6f1e2d7b10","resource":{"resourceType":"ServiceRequest","status":"active","intent":"order",
+                "subject":{"reference":"urn:uuid:8b0e6c1d-2f4a-4e55-9c3b-71d2a6f0e4c9"}}}]}
+            """;
+
+        var referral = FhirReferralMapper.FromBundle(json, "uhl-health", Settings, Now);
+
+        var expressions = Issues(referral).Select(i => i.Expression).ToList();
+        Assert.Contains("Bundle.entry[0].resource", expressions); // not a MessageHeader
+        Assert.Contains("Bundle.entry[0].resource.identifier", expressions);
+        Assert.Contains("Bundle.entry[0].resource.subject.reference", expressions);
+    }
+
     [Theory]
     [InlineData("not json at all")]
     [InlineData("{\"resourceType\":\"ServiceRequest\",\"status\":\"bogus\"}")]

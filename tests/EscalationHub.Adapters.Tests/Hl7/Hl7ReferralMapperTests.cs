@@ -59,7 +59,7 @@ public class Hl7ReferralMapperTests
 
         Assert.Equal(new ChildDetails("9123456787", "Zoë", "Renée", new DateOnly(2015, 7, 9)), concern.Child);
         Assert.Equal(HarmLevel.ImminentHarm, concern.HarmLevel);
-        Assert.Equal(ConcernCategory.Other, concern.Category); // coded in SNOMED CT only
+        Assert.Equal(ConcernCategory.Other, concern.Category); // SNOMED CT 397940009, a general concept: Other in the documented table
         Assert.Equal("Named Nurse for Safeguarding Children", concern.RaisedBy.Role);
         Assert.Equal("leics-socialcare", concern.AddressedToAgencyCode); // no postcode: the default authority
         Assert.Contains("Disclosure: Said her stepfather hurts her\nFrightened to go home", concern.Details);
@@ -140,6 +140,39 @@ public class Hl7ReferralMapperTests
 
         var errors = Hl7ReferralMapper.Map(Hl7Parser.Parse(text), "uhl-health", Settings, Now).Errors;
         Assert.Contains(location, errors.Select(e => e.Location.ToString()));
+    }
+
+    private static Hl7Referral WithReason(string reason) => Hl7ReferralMapper.Map(Hl7Parser.Parse(
+        $"MSH|^~\\&|ICE|RWE|EH|LEICS|20261125||REF^I12|C1|P|2.4\rRF1||R|SG||||20261125|||{reason}\rPID|1||4010232137^^^NHS^NH||Testchild^Oliver||20200102\rNTE|1||details\r"),
+        "uhl-health", Settings, Now);
+
+    [Theory]
+    [InlineData("371775004^Emotional abuse of child^SCT", ConcernCategory.EmotionalAbuse)]
+    [InlineData("919461000000108^At risk of sexual exploitation^SCT", ConcernCategory.SexualExploitation)]
+    [InlineData("T74.1^Physical abuse, confirmed^I10~1188261000000103^At risk of criminal exploitation^SCT", ConcernCategory.CriminalExploitation)]
+    public void A_reason_coded_only_in_SNOMED_CT_takes_its_category_from_the_documented_table(string reason, ConcernCategory category)
+    {
+        Assert.Equal(category, Assert.IsType<RaiseConcern>(WithReason(reason).Concern).Category);
+    }
+
+    [Fact]
+    public void A_reason_coded_only_in_SNOMED_CT_with_a_concept_not_in_the_table_is_refused_AE_at_that_repetition_never_filed_as_Other()
+    {
+        var referral = WithReason("T74.1^Physical abuse, confirmed^I10~225337009^Suicide risk assessment^SCT");
+
+        Assert.Null(referral.Concern);
+        Assert.Equal(AckCode.AE, referral.Code);
+        var error = Assert.Single(referral.Errors);
+        Assert.Equal(("RF1-10(2).1", Hl7Error.TableValueNotFound), (error.Location.ToString(), error.Code));
+        Assert.Contains("225337009", error.Message);
+    }
+
+    [Fact]
+    public void A_reason_coded_in_EHSG_wins_over_a_SNOMED_CT_coding_beside_it_and_one_coded_in_neither_is_Other()
+    {
+        Assert.Equal(ConcernCategory.Neglect, WithReason("225337009^Suicide risk assessment^SCT~NEGL^Neglect^EHSG").Concern!.Category);
+        Assert.Equal(ConcernCategory.Other, WithReason("T74.1^Physical abuse, confirmed^I10").Concern!.Category);
+        Assert.Equal(ConcernCategory.Other, WithReason("^Worried about home conditions").Concern!.Category);
     }
 
     [Fact]

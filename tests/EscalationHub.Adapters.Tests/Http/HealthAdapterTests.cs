@@ -8,6 +8,7 @@ using EscalationHub.Adapters.Runtime;
 using EscalationHub.Adapters.Runtime.AgencySystem;
 using EscalationHub.Adapters.Tests.Infrastructure;
 using EscalationHub.Contracts.Messages;
+using Hl7.Fhir.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EscalationHub.Adapters.Tests.Http;
@@ -89,10 +90,10 @@ public sealed class HealthAdapterTests : IAsyncLifetime
         await stream.WriteAsync(MllpFraming.Frame(Samples.Hl7Bytes("ref-i12-bad-nhs-number.hl7")));
         var ack = await ReadAckAsync(new MllpFrameReader(stream, 100_000));
 
+        Assert.Equal("2.4", ack.Header[12].Value()); // answered in the version the message declared, with that version's ERR
         var err = ack.First("ERR")!;
-        Assert.Equal(("PID", "1", "3", "2", "1"), (err[2].Value(1), err[2].Value(2), err[2].Value(3), err[2].Value(4), err[2].Value(5)));
-        Assert.Equal("102", err[3].Value());
-        Assert.Contains("modulus 11", err[8].Value());
+        Assert.Equal(("PID", "1", "3", "102"), (err[1].Value(1), err[1].Value(2), err[1].Value(3), err[1].Value(4)));
+        Assert.Contains("modulus 11", ack.First("MSA")![3].Value());
         await Task.Delay(300);
         Assert.Empty(host.Hub.Received);
     }
@@ -211,5 +212,63 @@ public sealed class HealthAdapterTests : IAsyncLifetime
         Assert.Contains("\"status\":\"received\"", delivered[0].Body);
         Assert.Contains("\"status\":\"accepted\"", delivered[1].Body);
         Assert.All(epr.Requests.Where(r => r.Status != 200), r => Assert.Equal(delivered[0].DeliveryId, r.DeliveryId)); // the first waited, retried
+    }
+    private static global::Hl7.Fhir.Model.Task ReadTask(string json)
+    {
+        Assert.True(new global::Hl7.Fhir.Serialization.FhirJsonDeserializer(new global::Hl7.Fhir.Serialization.DeserializerSettings())
+            .TryDeserializeResource(json, out var resource, out var issues), string.Join("; ", issues.Select(i => i.Message)));
+        return Assert.IsType<global::Hl7.Fhir.Model.Task>(resource);
+    }
+
+    [Fact]
+    public async Task Each_Task_update_to_the_EPR_keeps_authoredOn_and_every_field_it_did_not_change()
+    {
+        await using var epr = await AgencySystemStub.StartAsync(up: true);
+        await using var adapter = await StartAsync(new Dictionary<string, string?> { ["Adapter:AgencySystem:Url"] = epr.Url + "/fhir" });
+        var concernId = Guid.NewGuid();
+        var raisedAt = new DateTimeOffset(2026, 11, 25, 9, 40, 0, TimeSpan.Zero);
+        var by = new ActorRef("leics-socialcare", "Team manager, front door");
+
+        await adapter.SendToAgencyAsync("uhl-health", new ConcernAccepted("fhir:https://ice.example/Id/ref|R7", concernId, "CN-KEEP01", "CF-7", raisedAt));
+        await AdapterTestHost.WaitUntilAsync(() => epr.Delivered == 1);
+        await adapter.SendToAgencyAsync("uhl-health", new ConcernStatusChanged(concernId, "CN-KEEP01", ConcernStatus.Acknowledged, by, DateTimeOffset.UtcNow, null, null));
+        await AdapterTestHost.WaitUntilAsync(() => epr.Delivered == 2);
+        await adapter.SendToAgencyAsync("uhl-health", new ConcernStatusChanged(concernId, "CN-KEEP01", ConcernStatus.Decided, by, DateTimeOffset.UtcNow, ConcernDecision.EarlyHelp, null));
+        await AdapterTestHost.WaitUntilAsync(() => epr.Delivered == 3);
+
+        var tasks = epr.Requests.Where(r => r.Status == 200).Select(r => ReadTask(r.Body)).ToList();
+        Assert.Equal(["received", "accepted", "completed"], tasks.Select(t => t.Status!.Value.ToString().ToLowerInvariant()));
+        Assert.All(tasks, t =>
+        {
+            Assert.Equal(raisedAt, t.AuthoredOnElement!.ToDateTimeOffset(TimeSpan.Zero));
+            Assert.Equal("CN-KEEP01", Assert.Single(t.Identifier).Value);
+            Assert.Equal("R7", Assert.Single(t.BasedOn).Identifier!.Value);
+            Assert.Equal(global::Hl7.Fhir.Model.Task.TaskIntent.Order, t.Intent);
+        });
+        Assert.All(epr.Requests.Where(r => r.Status == 200), r => Assert.Empty(FhirR4.Errors(r.Body))); // each a valid R4 Task
+        Assert.Equal("Received by EscalationHub as CN-KEEP01", tasks[0].BusinessStatus!.Text);
+        Assert.Equal("Team manager, front door (leics-socialcare)", tasks[1].Owner!.Display);
+        Assert.Equal("Team manager, front door (leics-socialcare)", tasks[2].Owner!.Display);
+    }
+
+    [Fact]
+    public async Task An_acceptance_overtaken_by_a_newer_status_still_gives_the_EPR_its_authoredOn_without_moving_the_status_back()
+    {
+        await using var epr = await AgencySystemStub.StartAsync(up: true);
+        await using var adapter = await StartAsync(new Dictionary<string, string?> { ["Adapter:AgencySystem:Url"] = epr.Url + "/fhir" });
+        var concernId = Guid.NewGuid();
+        var raisedAt = new DateTimeOffset(2026, 11, 25, 9, 40, 0, TimeSpan.Zero);
+        var by = new ActorRef("leics-socialcare", "Duty social worker");
+
+        await adapter.SendToAgencyAsync("uhl-health", new ConcernStatusChanged(concernId, "CN-LATE01", ConcernStatus.Acknowledged, by, DateTimeOffset.UtcNow, null, null));
+        await AdapterTestHost.WaitUntilAsync(() => epr.Delivered == 1);
+        await adapter.SendToAgencyAsync("uhl-health", new ConcernAccepted("hl7:RWE:ICE9", concernId, "CN-LATE01", "CF-9", raisedAt)); // overtaken on the wire
+        await AdapterTestHost.WaitUntilAsync(() => epr.Delivered == 2);
+
+        var last = ReadTask(epr.Requests.Where(r => r.Status == 200).Last().Body);
+        Assert.Equal(global::Hl7.Fhir.Model.Task.TaskStatus.Accepted, last.Status);
+        Assert.Equal("Duty social worker (leics-socialcare)", last.Owner!.Display);
+        Assert.Equal(raisedAt, last.AuthoredOnElement!.ToDateTimeOffset(TimeSpan.Zero));
+        Assert.Equal("RWE:ICE9", Assert.Single(last.BasedOn).Identifier!.Value);
     }
 }

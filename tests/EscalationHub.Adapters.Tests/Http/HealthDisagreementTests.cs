@@ -115,6 +115,23 @@ public sealed class HealthDisagreementTests : IAsyncLifetime
         Assert.Equal($"Task/{EprDisagreementFeedback.TaskId(Dg)}", communication.GetProperty("about")[0].GetProperty("reference").GetString());
     }
 
+    [Fact]
+    public async Task Every_update_of_a_disagreements_Task_keeps_the_authoredOn_of_its_first_and_is_valid_FHIR_R4()
+    {
+        var opened = new DateTimeOffset(2026, 11, 25, 14, 0, 0, TimeSpan.Zero);
+        await host.SendToAgencyAsync(Agency, Samples.Notice(Dg, sequence: 1, eventType: "opened", childFileId: ChildFile, raisedBy: Agency) with { At = opened });
+        await AdapterTestHost.WaitUntilAsync(() => epr.Delivered == 3);
+        await host.SendToAgencyAsync(Agency, Samples.Notice(Dg, sequence: 2, childFileId: ChildFile, raisedBy: Agency) with { At = opened.AddDays(1), Stage = 2, StageName = "First-line managers" });
+        await AdapterTestHost.WaitUntilAsync(() => epr.Delivered == 4);
+
+        var bodies = epr.Requests.Skip(2).Select(r => r.Body).ToList();
+        Assert.All(bodies, body =>
+        {
+            Assert.Equal(opened, DateTimeOffset.Parse(JsonDocument.Parse(body).RootElement.GetProperty("authoredOn").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Empty(FhirR4.Errors(body));
+        });
+    }
+
     [Theory]
     [InlineData("""{"resourceType":"ServiceRequest","status":"active","intent":"order","subject":{"display":"x"}}""", "resourceType")]
     [InlineData("not json", "Task")]
