@@ -5,7 +5,9 @@ public sealed class HubLedgerSettings
 {
     public const string Section = "Hub";
 
-    /// <summary>The hub's gRPC address, e.g. https://127.0.0.1:5080. Empty: no replica is kept (a warning says so).</summary>
+    /// <summary>The hub's gRPC address, e.g. https://127.0.0.1:5080, or every hub replica's, comma-separated
+    /// (https://hub-a:5080,https://hub-b:5080): the copy is kept through whichever answers. Empty: no replica is kept
+    /// (a warning says so).</summary>
     public string? Address { get; set; }
 
     /// <summary>The agency's client certificate for the hub (mutual TLS): PEM (.crt, key beside it as .key, or

@@ -18,7 +18,7 @@ public static class HubOptions
 
     public static readonly Option<string> Hub = new("--hub")
     {
-        Description = "The hub's gRPC address (default $HUBCTL_HUB or https://127.0.0.1:5080)",
+        Description = "The hub's gRPC address, or every replica's, comma-separated (default $HUBCTL_HUB or https://127.0.0.1:5080)",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("HUBCTL_HUB") is { Length: > 0 } hub ? hub : "https://127.0.0.1:5080",
         Recursive = true,
     };
@@ -59,9 +59,13 @@ public static class HubOptions
         // Piped into grep or a file, tables keep one row per line instead of wrapping at 80 columns.
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 240);
         var address = parse.GetValue(Hub)!;
-        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        try
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]--hub: '{address}' is not an http:// or https:// address[/]");
+            HubChannels.Addresses(address);
+        }
+        catch (ArgumentException ex)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]--hub: {ex.Message}[/]");
             return BadRequest;
         }
         var certificatePath = parse.GetValue(Certificate);
@@ -83,7 +87,7 @@ public static class HubOptions
             return BadRequest;
         }
 
-        using var channel = HubChannels.Create(uri.ToString(), certificate, ca);
+        using var channel = HubChannels.Create(address, certificate, ca);
         var headers = new Metadata();
         try
         {

@@ -42,6 +42,17 @@ public sealed class HubctlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Given_every_replicas_address_hubctl_reaches_the_hub_through_the_one_that_answers()
+    {
+        var gone = $"https://127.0.0.1:{Ports.Free(Ports.ServerMin, Ports.ServerMax)}"; // a replica that is down
+
+        var result = await Hubctl.RunAsync("overdue", "--within", "7d", "--hub", $"{gone},{hub.Address}", "--cert", OperatorCertificate);
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Equal(4, (await Hubctl.RunAsync("overdue", "--hub", gone, "--cert", OperatorCertificate)).ExitCode);
+    }
+
+    [Fact]
     public async Task Flow_tail_shows_the_flow_filtered_by_agency_type_and_status()
     {
         var concern = await hub.Concerns.RaiseConcernAsync(Requests.HospitalReferral());
