@@ -15,14 +15,21 @@ public static class GrpcRegistration
         {
             options.MaxReceiveMessageSize = MaxRequestBytes;
             options.EnableDetailedErrors = false;
-            // Who is calling and what it may do comes first (Security/CallerInterceptor), then the hub's refusals.
+            // Who is calling and what it may do comes first (Security/CallerInterceptor), then whether the hub is ready
+            // (UNAVAILABLE at once until store and bus are), then the hub's refusals.
             options.Interceptors.Add<Security.CallerInterceptor>();
+            options.Interceptors.Add<ReadinessInterceptor>();
             options.Interceptors.Add<HubExceptionInterceptor>();
         });
         builder.Services.AddSingleton(Messaging.WatchSettings.From(builder.Configuration));
         builder.Services.AddGrpcReflection();
-        // SERVING only when every registered check (store, bus, agency queues) is healthy.
-        builder.Services.AddGrpcHealthChecks();
+        builder.Services.AddSingleton<HubReadiness>();
+        // SERVING only when every registered check (store, bus, agency queues) is healthy: for the hub ("") and for each
+        // service by its full name (escalationhub.v1.Concerns, ...), as load balancers check per service.
+        builder.Services.AddGrpcHealthChecks(options =>
+        {
+            foreach (var name in HubReadiness.ServiceNames) options.Services.Map(name, _ => true);
+        });
         return builder;
     }
 
