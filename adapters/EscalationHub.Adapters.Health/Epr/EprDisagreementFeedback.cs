@@ -156,14 +156,7 @@ public sealed class EprDisagreementFeedback(string databasePath, TimeProvider cl
         command.CommandText = "CREATE TABLE IF NOT EXISTS disagreement_tasks (disagreement_id TEXT PRIMARY KEY, last_sequence INTEGER NOT NULL, authored_on TEXT NULL)";
         command.ExecuteNonQuery();
         // A file made before authoredOn was kept: add its column.
-        using var columns = connection.CreateCommand();
-        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('disagreement_tasks') WHERE name = 'authored_on'";
-        if (Convert.ToInt64(columns.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
-        {
-            using var alter = connection.CreateCommand();
-            alter.CommandText = "ALTER TABLE disagreement_tasks ADD COLUMN authored_on TEXT NULL";
-            alter.ExecuteNonQuery();
-        }
+        SqliteColumns.AddIfMissing(connection, "disagreement_tasks", "authored_on", "TEXT NULL");
         return connectionString;
     }
 }

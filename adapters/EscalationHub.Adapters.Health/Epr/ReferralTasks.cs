@@ -24,14 +24,7 @@ public sealed class ReferralTasks
             """;
         command.ExecuteNonQuery();
         // A file made before the last Task was kept: add its column.
-        using var columns = connection.CreateCommand();
-        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('referral_tasks') WHERE name = 'task_json'";
-        if (Convert.ToInt64(columns.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
-        {
-            using var alter = connection.CreateCommand();
-            alter.CommandText = "ALTER TABLE referral_tasks ADD COLUMN task_json TEXT NULL";
-            alter.ExecuteNonQuery();
-        }
+        SqliteColumns.AddIfMissing(connection, "referral_tasks", "task_json", "TEXT NULL");
     }
 
     /// <summary>The whole Task last sent to the EPR for this concern (FHIR JSON), so the next update keeps what it does not change.</summary>
