@@ -9,7 +9,8 @@ namespace EscalationHub.Server.Security;
 /// <summary>
 /// Who is calling, checked before grpc-dotnet reads a request body: for every method whose policy is not Anyone
 /// (<see cref="CallerPolicies"/>), a caller with no client certificate, or one that does not check out, is answered
-/// UNAUTHENTICATED (trailers only) and its body is never parsed. The check is the <see cref="CallerInterceptor"/>'s,
+/// UNAUTHENTICATED (trailers only) and its body is never parsed (a streamed one is read and thrown away first,
+/// <see cref="RefusedRequestBody"/>). The check is the <see cref="CallerInterceptor"/>'s,
 /// which finds the caller cached for the rest of the call (role, deadline, rate, named agency).
 /// </summary>
 public sealed class CallerAuthentication(RequestDelegate next, ClientCertificateValidator validator, ILogger<CallerInterceptor> logger)
@@ -17,10 +18,8 @@ public sealed class CallerAuthentication(RequestDelegate next, ClientCertificate
     public async Task InvokeAsync(HttpContext http)
     {
         var method = http.Request.Path.Value ?? "";
-        // Only where grpc-dotnet reads the body before the interceptors: unary and server-streaming calls. A client
-        // stream is read by the service after the interceptor has refused (and answering it early races its writes).
         if (http.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true
-            && http.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>()?.Method.Type is MethodType.Unary or MethodType.ServerStreaming
+            && http.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>()?.Method.Type is { } type
             && CallerPolicies.For(method) is { Access: not Access.Anyone })
         {
             string? refusal;
@@ -37,6 +36,8 @@ public sealed class CallerAuthentication(RequestDelegate next, ClientCertificate
             if (refusal is not null)
             {
                 logger.LogInformation("Refused {Method} ({Code}): {Message}", method, StatusCode.Unauthenticated, refusal);
+                if (type is MethodType.ClientStreaming or MethodType.DuplexStreaming)
+                    await RefusedRequestBody.DrainAsync(http);
                 TrailersOnly(http.Response, StatusCode.Unauthenticated, refusal);
                 return;
             }

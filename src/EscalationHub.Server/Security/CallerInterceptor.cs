@@ -35,19 +35,34 @@ public sealed class CallerInterceptor(ClientCertificateValidator validator, Requ
         await stream.RunAsync(guarded => continuation(request, stream.Writer(responseStream), guarded));
     }
 
-    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
         ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        Admit<TRequest>(default, context, unary: false);
-        return continuation(requestStream, context);
+        await AdmitStreamingRequestAsync<TRequest>(context);
+        return await continuation(requestStream, context);
     }
 
     public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
         IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        Admit<TRequest>(default, context, unary: false);
+        await AdmitStreamingRequestAsync<TRequest>(context);
         using var stream = streams.Open(context, context.Caller());
         await stream.RunAsync(guarded => continuation(requestStream, stream.Writer(responseStream), guarded));
+    }
+
+    /// <summary>A refused caller that streams its request is answered once its writes have landed
+    /// (<see cref="RefusedRequestBody"/>), so it reads the refusal, not a reset stream.</summary>
+    private async Task AdmitStreamingRequestAsync<TRequest>(ServerCallContext context)
+    {
+        try
+        {
+            Admit<TRequest>(default, context, unary: false);
+        }
+        catch (RpcException)
+        {
+            await RefusedRequestBody.DrainAsync(context.GetHttpContext());
+            throw;
+        }
     }
 
     private void Admit<TRequest>(TRequest? request, ServerCallContext context, bool unary)

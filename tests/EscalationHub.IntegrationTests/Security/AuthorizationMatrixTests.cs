@@ -13,10 +13,10 @@ namespace EscalationHub.IntegrationTests.Security;
 /// concern and the disagreement, the agency that responds, an agency with no part in either, an operator, and a caller
 /// with no certificate, and the raising agency's replication identity (its ledger replica's certificate). The table
 /// below is the whole policy; the test fails if any cell differs, and if the contract has an RPC the table does not
-/// list. A = allowed (any answer but a refusal of the caller: OK, or a refusal about the case itself such as
-/// FAILED_PRECONDITION); N = NOT_FOUND, the same answer as for an id that does not exist (an agency not party to a case
-/// is not told that it exists); D = PERMISSION_DENIED; U = UNAUTHENTICATED. A row "method#replication" is the method
-/// called with purpose REPLICATION.
+/// list. A = allowed (OK, or an answer about the case itself: FAILED_PRECONDITION, INVALID_ARGUMENT or ALREADY_EXISTS;
+/// any other status shows as "?" and its code, counted as neither); N = NOT_FOUND, the same answer as for an id that
+/// does not exist (an agency not party to a case is not told that it exists); D = PERMISSION_DENIED;
+/// U = UNAUTHENTICATED. A row "method#replication" is the method called with purpose REPLICATION.
 /// </summary>
 public sealed class AuthorizationMatrixTests(EmbeddedHub fixture) : IClassFixture<EmbeddedHub>
 {
@@ -149,9 +149,13 @@ public sealed class AuthorizationMatrixTests(EmbeddedHub fixture) : IClassFixtur
         {
             return "N";
         }
-        catch (RpcException)
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.FailedPrecondition or StatusCode.InvalidArgument or StatusCode.AlreadyExists)
         {
-            return "A"; // answered about the case itself (e.g. FAILED_PRECONDITION): the caller was let in
+            return "A"; // answered about the case itself: the caller was let in
+        }
+        catch (RpcException ex)
+        {
+            return $"?{ex.StatusCode}"; // neither let in nor refused (a reset, a timeout): never counted as either
         }
     }
 
