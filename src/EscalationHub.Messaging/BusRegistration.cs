@@ -42,7 +42,10 @@ public static class BusRegistration
         });
 
         if (settings.UsesBroker)
+        {
             builder.Services.AddHostedService<DurableTopology>();
+            builder.Services.AddHostedService<ConsumerWatchdog>();
+        }
         else
             endpoints.MarkSendQueuesDeclared(); // the in-memory transport creates queues with the endpoints
         return builder;

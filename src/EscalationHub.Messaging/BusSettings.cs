@@ -23,5 +23,13 @@ public sealed class BusSettings
     /// <summary>Messages each consumer may hold unacknowledged.</summary>
     public int PrefetchCount { get; set; } = 32;
 
+    /// <summary>How often the process looks on the broker for a consumer on each queue it consumes from
+    /// (<see cref="ConsumerWatchdog"/>); zero turns the watchdog off.</summary>
+    public TimeSpan ConsumerCheck { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a queue of this process may have no consumer, the broker answering, before the bus is
+    /// restarted (twice), and then the process exits for its supervisor to start it again.</summary>
+    public TimeSpan ConsumerMissingFor { get; set; } = TimeSpan.FromSeconds(30);
+
     public bool UsesBroker => !string.IsNullOrWhiteSpace(RabbitMq);
 }
