@@ -62,6 +62,9 @@ public sealed class TestAdapter : IAsyncDisposable
             ["Adapter:AgencySystem:InitialBackoff"] = "00:00:00.200",
             ["Adapter:AgencySystem:MaxBackoff"] = "00:00:01",
             ["Messaging:RabbitMq"] = brokerUri,
+            // A bus that stops consuming is restarted within about 15 s (not 40 s), inside the fault suite's patience.
+            ["Messaging:ConsumerCheck"] = "00:00:02",
+            ["Messaging:ConsumerMissingFor"] = "00:00:12",
             ["Hub:Address"] = hubAddress ?? "",
             ["Hub:LedgerSyncSeconds"] = "0.5",
         };

@@ -131,6 +131,8 @@ public sealed class TestHub : IAsyncDisposable
         {
             ["Store:Path"] = Path.Combine(directory, "hub.db"),
             ["Messaging:RabbitMq"] = brokerUri ?? "",
+            ["Messaging:ConsumerCheck"] = "00:00:02", // as the test adapters
+            ["Messaging:ConsumerMissingFor"] = "00:00:12",
             ["Operations:OperatorToken"] = OperatorToken,
             ["Adapters:Health:Mllp:Port"] = "0", // the embedded health adapter's MLLP listener on a free port
             // Tests call far faster than agencies do; the rate limit's own tests start hubs with a low one.
