@@ -124,8 +124,35 @@ public sealed class EscalationRecordTests(EscalationRecordTests.LeicesterHub fix
         Assert.Equal(1, hub.Count("LedgerEntries", "Sequence = $index AND EntryType = 'disagreement.escalation-record' AND ChildFileId = $file " +
             "AND CaseId = $case AND instr(EntryBytes, CAST($sha AS BLOB)) > 0",
             ("$index", first.LedgerIndex), ("$file", fixture.ChildFileId), ("$case", fixture.Resolved.DisagreementId), ("$sha", first.Sha256)));
-        Assert.Equal(1, hub.Count("LedgerEntries", "EntryType = 'disagreement.escalation-record' AND CaseId = $case",
-            ("$case", fixture.Resolved.DisagreementId)));
+        // Reading bound nothing new: every version (each escalation, approval and the resolution) was bound as it happened.
+        var bound = hub.Count("LedgerEntries", "EntryType = 'disagreement.escalation-record' AND CaseId = $case", ("$case", fixture.Resolved.DisagreementId));
+        await RecordAsync("uhl-health");
+        Assert.Equal(bound, hub.Count("LedgerEntries", "EntryType = 'disagreement.escalation-record' AND CaseId = $case", ("$case", fixture.Resolved.DisagreementId)));
+    }
+
+    [Fact]
+    public async Task A_Leicester_escalation_is_bound_into_the_childs_file_when_it_happens_before_anyone_asks_for_the_record()
+    {
+        var d = await hub.Escalations.OpenDisagreementAsync(Disagreements.Open(fixture.ChildFileId, profile: "leicester-uhl-11", raiser: "uhl-health",
+            responder: "lpt-health", area: AreaOfDisagreement.MedicalOpinionAfterExamination));
+        await hub.Escalations.EscalateDisagreementAsync(new EscalateDisagreementRequest
+        {
+            DisagreementId = d.DisagreementId, By = Disagreements.As("uhl-health", "Ward sister, Children's ED"), Reason = "Discharge plan disputed",
+        });
+
+        // No one has asked: the escalated version (the disagreement's last event) is bound on its own.
+        var version = hub.Count("DisagreementEvents", "DisagreementId = $id", ("$id", d.DisagreementId));
+        long Bound(string? contains = null) => hub.Count("LedgerEntries",
+            "EntryType = 'disagreement.escalation-record' AND CaseId = $case AND instr(EntryBytes, CAST($text AS BLOB)) > 0",
+            ("$case", d.DisagreementId), ("$text", contains ?? "htmlSha256"));
+        await Eventually.TrueAsync(() => Task.FromResult(Bound($"\"version\":{version}") == 1), "the escalated version bound without a request");
+        var boundBeforeReading = Bound();
+
+        var record = await hub.Escalations.GetEscalationRecordAsync(new GetEscalationRecordRequest { DisagreementId = d.DisagreementId, AgencyCode = "lpt-health" });
+
+        Assert.True(record.Levels[1].Reached);
+        Assert.Equal(1, Bound(record.Sha256)); // the page read is the version already bound
+        Assert.Equal(boundBeforeReading, Bound());
     }
 
     [Fact]

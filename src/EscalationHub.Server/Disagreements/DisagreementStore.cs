@@ -234,17 +234,24 @@ public sealed class DisagreementStore(
     }
 }
 
-/// <summary>Wakes WatchDisagreement streams and the deadline scheduler when a disagreement changed on this hub.</summary>
+/// <summary>Wakes WatchDisagreement streams, the deadline scheduler and the escalation record binder when a
+/// disagreement changed on this hub.</summary>
 public sealed class DisagreementSignals
 {
     private readonly KeyedSignals<string> watchers = new();
+    private readonly System.Threading.Channels.Channel<string> changed =
+        System.Threading.Channels.Channel.CreateUnbounded<string>(new() { SingleReader = true });
 
     public Signal Scheduler { get; } = new();
+
+    /// <summary>Every disagreement changed on this hub, in commit order (read by <see cref="EscalationRecords.EscalationRecordBinder"/>).</summary>
+    public System.Threading.Channels.ChannelReader<string> ChangedIds => changed.Reader;
 
     public void Changed(string disagreementId)
     {
         watchers.Notify(disagreementId);
         Scheduler.Notify();
+        changed.Writer.TryWrite(disagreementId);
     }
 
     public KeyedSignals<string>.Lease Watch(string disagreementId) => watchers.Watch(disagreementId);

@@ -23,6 +23,7 @@ public static class DisagreementsRegistration
         services.AddScoped<CloseDisagreementHandler>();
         services.AddScoped<EscalateOverdueHandler>();
         services.AddHostedService<DeadlineScheduler>();
+        services.AddHostedService<EscalationRecords.EscalationRecordBinder>();
         return builder;
     }
 }

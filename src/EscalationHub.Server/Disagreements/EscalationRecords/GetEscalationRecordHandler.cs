@@ -118,6 +118,23 @@ public sealed class GetEscalationRecordHandler(HubDbContext db, HubUnitOfWork un
     /// each child's file (the first file's index returned).</summary>
     private async Task<long> BindAsync(DisagreementState state, string sha256, EscalationRecordTemplate template, CancellationToken cancellationToken)
     {
+        // One binding at a time in this process: a party's request and the binder (EscalationRecordBinder) asking for
+        // the same version at once bind it once.
+        await Binding.WaitAsync(cancellationToken);
+        try
+        {
+            return await BindOnceAsync(state, sha256, template, cancellationToken);
+        }
+        finally
+        {
+            Binding.Release();
+        }
+    }
+
+    private static readonly SemaphoreSlim Binding = new(1, 1);
+
+    private async Task<long> BindOnceAsync(DisagreementState state, string sha256, EscalationRecordTemplate template, CancellationToken cancellationToken)
+    {
         var firstFile = state.ChildFileIds[0];
         var bound = await db.LedgerEntries.AsNoTracking()
             .Where(e => e.CaseId == state.Id && e.ChildFileId == firstFile && e.EntryType == EntryType)
